@@ -1,0 +1,1 @@
+"""安巡 AnXun field app."""

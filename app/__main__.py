@@ -1,0 +1,65 @@
+"""Command line: ``python -m app --port P --data DIR [--no-browser] [--demo] [--host 127.0.0.1]``.
+
+Serves the Flet UI in web mode (the browser is a thin client; the APK uses ``app.main`` directly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("FLET_APP_STORAGE_DATA")
+    return Path(env) if env else Path.home() / ".anxun"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m app", description="安巡 AnXun 现场检查（Web 模式）")
+    p.add_argument("--port", type=int, default=8550, help="HTTP port (default 8550)")
+    p.add_argument("--host", default=None, help="bind address, e.g. 127.0.0.1 (default: all interfaces)")
+    p.add_argument("--data", type=Path, default=None, help="data directory (database, photos, uploads)")
+    p.add_argument("--no-browser", action="store_true", help="serve only; do not open a browser")
+    p.add_argument("--demo", action="store_true", help="seed demo sites and inspections first")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    data_dir = (args.data or default_data_dir()).expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "uploads").mkdir(parents=True, exist_ok=True)
+    # The app (app.main) reads its data directory from here.
+    os.environ["ANXUN_DATA_DIR"] = str(data_dir)
+    os.environ["FLET_FORCE_WEB_SERVER"] = "1"
+    # Signed upload URLs (photo upload in web mode) need a secret key.
+    os.environ.setdefault("FLET_SECRET_KEY", secrets.token_hex(32))
+
+    import flet as ft
+
+    from app.main import get_services, main as app_main
+
+    if args.demo:
+        from app.demo import seed_demo
+
+        seed_demo(get_services())
+
+    ft.run(
+        app_main,
+        view=None if args.no_browser else ft.AppView.WEB_BROWSER,
+        port=args.port,
+        host=args.host,
+        assets_dir=str(REPO / "assets"),
+        upload_dir=str(data_dir / "uploads"),
+        no_cdn=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""When an inspection may be completed, and the hash a signature is bound to."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from checklists.schema import Checklist
+
+from .rules import visible_items
+
+
+def completion_problems(
+    checklist: Checklist,
+    answers: Mapping[str, Any],
+    hazard_photos: Mapping[str, int],
+    *,
+    signature_valid: bool,
+) -> list[str]:
+    """Why an inspection cannot be completed yet, in Chinese; empty when it can.
+
+    :param answers: item id → answer value.
+    :param hazard_photos: for each hazard raised from an item whose checklist requires a
+        photo: item id → number of photos attached.
+    """
+    problems: list[str] = []
+    visible = visible_items(checklist, answers)
+    missing = [item for item in visible if item.required and item.id not in answers]
+    if missing:
+        listed = "、".join(item.id for item in missing[:5]) + ("等" if len(missing) > 5 else "")
+        problems.append(f"还有 {len(missing)} 项未回答：{listed}")
+    for item in visible:
+        if item.id in hazard_photos and item.photo_required and hazard_photos[item.id] == 0:
+            problems.append(f"隐患 {item.id} 需要至少一张照片")
+    if not signature_valid:
+        problems.append("需要现场负责人签名（签名后如有修改需重新签名）")
+    return problems
+
+
+def record_hash(inspection: Mapping[str, Any], answers: Sequence[Mapping[str, Any]],
+                hazards: Sequence[Mapping[str, Any]]) -> str:
+    """SHA-256 of the record as the representative sees it when signing.
+
+    Any later change to an answer or a hazard changes the hash, so the signature no longer
+    matches and a new one is needed.
+    """
+    canonical = json.dumps(
+        {"inspection": inspection, "answers": list(answers), "hazards": list(hazards)},
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

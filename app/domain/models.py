@@ -1,0 +1,103 @@
+"""Records of the device store, as pydantic models (the store maps rows to these)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Site(_Record):
+    id: str
+    name: str = Field(min_length=1)
+    address: str = ""
+    kind: str
+    grid: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Inspection(_Record):
+    id: str
+    site_id: str
+    checklist_id: str
+    checklist_version: int
+    inspector_id: str = ""
+    inspector_name: str = ""
+    device_id: str
+    status: Literal["draft", "completed"]
+    current_item_id: str | None = None
+    started_at: datetime
+    finished_at: datetime | None = None
+    updated_at: datetime
+    signer_name: str | None = None
+    signed_at: datetime | None = None
+    signed_hash: str | None = None
+
+
+class Answer(_Record):
+    item_id: str
+    value: Any
+    note: str = ""
+    answered_at: datetime
+
+
+class Hazard(_Record):
+    id: str
+    inspection_id: str | None
+    site_id: str
+    checklist_id: str | None = None
+    item_id: str | None = None
+    source: Literal["checklist", "manual"]
+    description: str
+    location: str = ""
+    severity: Literal["一般", "重大"]
+    status: Literal["待整改", "整改中", "待复查", "已销号"]
+    rect_unit: str = ""
+    requirement: str = ""
+    deadline: date
+    photo_required: bool = False
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    photo_shas: list[str] = Field(default_factory=list)
+
+
+class HazardRow(Hazard):
+    """A hazard as the ledger lists it."""
+
+    site_name: str
+    grid: str
+    overdue: bool
+
+
+class Review(_Record):
+    id: str
+    hazard_id: str
+    reviewer: str
+    reviewed_at: datetime
+    passed: bool
+    note: str = ""
+    photo_shas: list[str] = Field(default_factory=list)
+
+
+class Photo(_Record):
+    sha256: str
+    original_sha256: str
+    width: int
+    height: int
+    bytes: int
+    captured_at: datetime
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    created_at: datetime

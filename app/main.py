@@ -1,0 +1,67 @@
+"""Flet entry point, shared by ``python -m app`` (web) and ``flet build apk`` (module ``app.main``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+log = logging.getLogger(__name__)
+
+_services: Any = None
+_services_lock = threading.Lock()
+
+
+def data_dir() -> Path:
+    """``--data`` (via ANXUN_DATA_DIR), else FLET_APP_STORAGE_DATA (APK), else ~/.anxun."""
+    raw = os.environ.get("ANXUN_DATA_DIR") or os.environ.get("FLET_APP_STORAGE_DATA")
+    path = Path(raw) if raw else Path.home() / ".anxun"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def get_services() -> Any:
+    """One services handle per process (main() may run again in the same process on Android)."""
+    global _services
+    with _services_lock:
+        if _services is None:
+            from app.services import open_services
+
+            _services = open_services(data_dir())
+        return _services
+
+
+async def main(page: ft.Page) -> None:
+    import asyncio
+
+    from app.ui import theme
+    from app.ui.shell import AppUI
+
+    page.title = "安巡 AnXun"
+    page.padding = 0
+    page.spacing = 0
+    svc = await asyncio.to_thread(get_services)
+    scale = 1.0
+    try:
+        settings = await asyncio.to_thread(svc.settings)
+        scale = float(getattr(settings, "text_scale", 1.0) or 1.0)
+    except Exception:  # noqa: BLE001 - theme falls back to 1.0
+        log.warning("settings unavailable", exc_info=True)
+    theme.apply(page, scale)
+    upload_dir = data_dir() / "uploads"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    ui = AppUI(page, svc, upload_dir)
+    ui.scale = scale
+    page.on_route_change = ui.on_route_change
+    page.on_view_pop = ui.on_view_pop
+    page.on_resize = ui.on_resize
+    await ui.render()
+    page.run_task(ui.watch_connectivity)
+
+
+if __name__ == "__main__":
+    ft.run(main, assets_dir=str(Path(__file__).resolve().parent.parent / "assets"))

@@ -1,0 +1,101 @@
+"""Errors raised by the photo pipeline.
+
+Every error is a ``ValueError`` (bad input, not a bug) whose ``str()`` is a
+precise English description for logs, and whose ``message_zh`` is the short
+Chinese sentence to show the inspector.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PhotoError",
+    "NotAnImage",
+    "TruncatedImage",
+    "ImageTooLarge",
+    "FileTooLarge",
+    "format_bytes_zh",
+]
+
+_MB = 1024 * 1024
+
+
+def format_bytes_zh(n: int) -> str:
+    """Human size for a Chinese message: '31.4 MB', '25 MB', '900 KB'."""
+    if n >= _MB // 10:
+        v = n / _MB
+        return f"{v:.0f} MB" if v >= 10 or float(v).is_integer() else f"{v:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} 字节"
+
+
+def _wan(pixels: int) -> str:
+    """Pixels in 万 (10 000), e.g. 9 0000 0000 -> '90000'; small counts keep one decimal."""
+    v = pixels / 10_000
+    return f"{v:.0f}" if v >= 10 or float(v).is_integer() else f"{v:.1f}"
+
+
+class PhotoError(ValueError):
+    """Root of all photo pipeline refusals."""
+
+    message_zh: str = "图片处理失败，请重新拍摄"
+
+    def __init__(self, message: str, message_zh: str | None = None) -> None:
+        super().__init__(message)
+        if message_zh is not None:
+            self.message_zh = message_zh
+
+
+class NotAnImage(PhotoError):
+    """The bytes are not an image in a supported format."""
+
+    def __init__(self, message: str, *, detected: str | None = None,
+                 supported: str = "JPEG/PNG/HEIC", message_zh: str | None = None) -> None:
+        self.detected = detected
+        self.supported = supported
+        if message_zh is None:
+            if detected:
+                message_zh = f"不支持的图片格式 {detected}（支持 {supported}）"
+            else:
+                message_zh = f"文件不是图片（支持 {supported}）"
+        super().__init__(message, message_zh)
+
+
+class TruncatedImage(PhotoError):
+    """The image header was readable but the pixel data is cut short or corrupt."""
+
+    def __init__(self, message: str, message_zh: str | None = None) -> None:
+        super().__init__(message, message_zh or "图片文件不完整，可能传输中断，请重新拍摄")
+
+
+class ImageTooLarge(PhotoError):
+    """Too many pixels (decompression-bomb guard), checked before decoding."""
+
+    def __init__(self, width: int | None, height: int | None, max_pixels: int,
+                 message: str | None = None) -> None:
+        self.width = width
+        self.height = height
+        self.max_pixels = max_pixels
+        if width is not None and height is not None:
+            pixels = width * height
+            en = (f"image is {width}x{height} = {pixels:,} pixels, "
+                  f"over the limit of {max_pixels:,} pixels")
+            zh = f"图片像素过大（{_wan(pixels)} 万像素，上限 {_wan(max_pixels)} 万）"
+        else:
+            en = f"image exceeds the decompression-bomb limit ({max_pixels:,} pixels)"
+            zh = f"图片像素过大（上限 {_wan(max_pixels)} 万像素）"
+        if message:
+            en = f"{en}: {message}"
+        super().__init__(en, zh)
+
+
+class FileTooLarge(PhotoError):
+    """The input is larger than ``max_input_bytes``; checked before any decoding."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"file is {size:,} bytes, over the limit of {limit:,} bytes",
+            f"文件过大（{format_bytes_zh(size)}，上限 {format_bytes_zh(limit)}）",
+        )

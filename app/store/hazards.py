@@ -1,0 +1,135 @@
+"""隐患 hazards, their 复查 reviews, and the ledger queries."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from app.domain.lifecycle import CLOSED
+from app.domain.models import Hazard, HazardRow, Review
+
+from .db import NotFound, Store
+from .ids import new_id, to_text, utc_now
+from .search import match_clause
+
+EDITABLE = ("description", "location", "severity", "rect_unit", "requirement", "deadline")
+
+
+def _photos_of(store: Store, kind: str, owner_ids: list[str]) -> dict[str, list[str]]:
+    if not owner_ids:
+        return {}
+    marks = ",".join("?" * len(owner_ids))
+    found: dict[str, list[str]] = {}
+    for r in store.rows(
+        f"SELECT owner_id, photo_sha256 FROM photo_links WHERE owner_kind = ? AND owner_id IN ({marks})"
+        " ORDER BY created_at", (kind, *owner_ids),
+    ):
+        found.setdefault(r["owner_id"], []).append(r["photo_sha256"])
+    return found
+
+
+def insert_hazard(store: Store, **fields) -> str:
+    """Insert inside the caller's transaction; returns the new id."""
+    now = to_text(utc_now())
+    row = {"id": new_id(), "created_at": now, "updated_at": now, **fields}
+    if isinstance(row.get("deadline"), date):
+        row["deadline"] = row["deadline"].isoformat()
+    store.db["hazards"].insert(row)
+    store.log_change("hazard", row["id"], "insert", row)
+    return row["id"]
+
+
+def delete_hazard(store: Store, hazard_id: str) -> None:
+    """Remove an auto-raised hazard whose answer was corrected (draft inspections only)."""
+    store.conn.execute("DELETE FROM photo_links WHERE owner_kind = 'hazard' AND owner_id = ?", (hazard_id,))
+    store.conn.execute("DELETE FROM hazards WHERE id = ?", (hazard_id,))
+    store.log_change("hazard", hazard_id, "delete", {"id": hazard_id})
+
+
+def update_hazard(store: Store, hazard_id: str, changes: dict[str, Any]) -> None:
+    unknown = set(changes) - set(EDITABLE) - {"status", "closed_at"}
+    if unknown:
+        raise ValueError(f"hazard fields not editable: {sorted(unknown)}")
+    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
+    values["updated_at"] = to_text(utc_now())
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    with store.atomic():
+        cur = store.conn.execute(f"UPDATE hazards SET {sets} WHERE id = :id", {**values, "id": hazard_id})
+        if cur.rowcount == 0:
+            raise NotFound("hazard", hazard_id)
+        store.log_change("hazard", hazard_id, "update", {"id": hazard_id, **values})
+
+
+def get_hazard(store: Store, hazard_id: str, today: date) -> HazardRow:
+    rows = query_hazards(store, today=today, hazard_id=hazard_id)
+    if not rows:
+        raise NotFound("hazard", hazard_id)
+    return rows[0]
+
+
+def hazards_of_inspection(store: Store, inspection_id: str) -> list[Hazard]:
+    rows = store.rows("SELECT * FROM hazards WHERE inspection_id = ? ORDER BY created_at", (inspection_id,))
+    photos = _photos_of(store, "hazard", [r["id"] for r in rows])
+    return [Hazard.model_validate({**r, "photo_shas": photos.get(r["id"], [])}) for r in rows]
+
+
+def query_hazards(
+    store: Store,
+    *,
+    today: date,
+    status: str | None = None,
+    severity: str | None = None,
+    checklist_id: str | None = None,
+    site_id: str | None = None,
+    grid: str | None = None,
+    overdue: bool | None = None,
+    text: str | None = None,
+    hazard_id: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[HazardRow]:
+    """The 隐患台账: overdue first, then by deadline; every filter optional."""
+    where, params = [], []
+    today_text = today.isoformat()
+    for column, value in (("h.status", status), ("h.severity", severity), ("h.checklist_id", checklist_id),
+                          ("h.site_id", site_id), ("s.grid", grid), ("h.id", hazard_id)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if overdue is not None:
+        where.append("(h.status != ? AND h.deadline < ?)" if overdue else "(h.status = ? OR h.deadline >= ?)")
+        params += [CLOSED, today_text]
+    if text and text.strip():
+        clause, value = match_clause("hazards_fts", text.strip())
+        site_clause, site_value = match_clause("sites_fts", text.strip())
+        where.append(
+            f"(h.rowid IN (SELECT rowid FROM hazards_fts WHERE {clause})"
+            f" OR s.rowid IN (SELECT rowid FROM sites_fts WHERE {site_clause}))"
+        )
+        params += [value, site_value]
+    sql = """SELECT h.*, s.name AS site_name, s.grid AS grid,
+                    (h.status != ? AND h.deadline < ?) AS overdue
+             FROM hazards h JOIN sites s ON s.id = h.site_id"""
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY overdue DESC, h.deadline, h.created_at LIMIT ? OFFSET ?"
+    rows = store.rows(sql, (CLOSED, today_text, *params, limit, offset))
+    photos = _photos_of(store, "hazard", [r["id"] for r in rows])
+    return [HazardRow.model_validate({**r, "overdue": bool(r["overdue"]), "photo_shas": photos.get(r["id"], [])})
+            for r in rows]
+
+
+def insert_review(store: Store, hazard_id: str, reviewer: str, passed: bool, note: str) -> str:
+    """Inside the caller's transaction."""
+    row = {"id": new_id(), "hazard_id": hazard_id, "reviewer": reviewer,
+           "reviewed_at": to_text(utc_now()), "passed": int(passed), "note": note}
+    store.db["reviews"].insert(row)
+    store.log_change("review", row["id"], "insert", row)
+    return row["id"]
+
+
+def reviews(store: Store, hazard_id: str) -> list[Review]:
+    rows = store.rows("SELECT * FROM reviews WHERE hazard_id = ? ORDER BY reviewed_at", (hazard_id,))
+    photos = _photos_of(store, "review", [r["id"] for r in rows])
+    return [Review.model_validate({**r, "passed": bool(r["passed"]), "photo_shas": photos.get(r["id"], [])})
+            for r in rows]

@@ -1,0 +1,238 @@
+"""Forward-only schema migrations, each applied with its ``schema_migrations`` row in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from .ids import to_text, utc_now
+
+Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
+
+
+def m001_core(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE sites (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            address TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            grid TEXT NOT NULL DEFAULT '',
+            contact_name TEXT NOT NULL DEFAULT '',
+            contact_phone TEXT NOT NULL DEFAULT '',
+            lat REAL, lon REAL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE inspections (
+            id TEXT PRIMARY KEY,
+            site_id TEXT NOT NULL REFERENCES sites(id),
+            checklist_id TEXT NOT NULL,
+            checklist_version INTEGER NOT NULL,
+            inspector_id TEXT NOT NULL DEFAULT '',
+            inspector_name TEXT NOT NULL DEFAULT '',
+            device_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('draft', 'completed')),
+            current_item_id TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE answers (
+            inspection_id TEXT NOT NULL REFERENCES inspections(id),
+            item_id TEXT NOT NULL,
+            value TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (inspection_id, item_id)
+        );
+        CREATE TABLE signatures (
+            inspection_id TEXT PRIMARY KEY REFERENCES inspections(id),
+            signer_name TEXT NOT NULL,
+            png BLOB NOT NULL,
+            record_hash TEXT NOT NULL,
+            signed_at TEXT NOT NULL
+        );
+        CREATE TABLE hazards (
+            id TEXT PRIMARY KEY,
+            inspection_id TEXT REFERENCES inspections(id),
+            site_id TEXT NOT NULL REFERENCES sites(id),
+            checklist_id TEXT,
+            item_id TEXT,
+            source TEXT NOT NULL CHECK (source IN ('checklist', 'manual')),
+            description TEXT NOT NULL,
+            location TEXT NOT NULL DEFAULT '',
+            severity TEXT NOT NULL CHECK (severity IN ('一般', '重大')),
+            status TEXT NOT NULL CHECK (status IN ('待整改', '整改中', '待复查', '已销号')),
+            rect_unit TEXT NOT NULL DEFAULT '',
+            requirement TEXT NOT NULL DEFAULT '',
+            deadline TEXT NOT NULL,
+            photo_required INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE UNIQUE INDEX hazards_one_per_item ON hazards (inspection_id, item_id)
+            WHERE inspection_id IS NOT NULL AND item_id IS NOT NULL;
+        CREATE TABLE reviews (
+            id TEXT PRIMARY KEY,
+            hazard_id TEXT NOT NULL REFERENCES hazards(id),
+            reviewer TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            passed INTEGER NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE photos (
+            sha256 TEXT PRIMARY KEY,
+            original_sha256 TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            captured_at TEXT NOT NULL,
+            lat REAL, lon REAL, accuracy_m REAL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE photo_links (
+            photo_sha256 TEXT NOT NULL REFERENCES photos(sha256),
+            owner_kind TEXT NOT NULL CHECK (owner_kind IN ('hazard', 'review', 'answer')),
+            owner_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id, photo_sha256)
+        );
+        CREATE TABLE changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+            payload TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
+def m002_ledger_indexes_and_search(conn: sqlite3.Connection) -> None:
+    # Chinese has no spaces: the trigram tokenizer matches any substring of 3+ characters;
+    # shorter queries fall back to LIKE over the same FTS table (see store.search).
+    run_script(
+        conn,
+        """
+        CREATE INDEX hazards_by_status ON hazards (status, deadline);
+        CREATE INDEX hazards_by_site ON hazards (site_id, status);
+        CREATE INDEX hazards_by_checklist ON hazards (checklist_id, status);
+        CREATE INDEX hazards_by_severity ON hazards (severity, status);
+        CREATE INDEX hazards_by_deadline ON hazards (deadline);
+        CREATE INDEX hazards_by_inspection ON hazards (inspection_id);
+        CREATE INDEX sites_by_grid ON sites (grid, kind);
+        CREATE INDEX sites_by_kind ON sites (kind);
+        CREATE INDEX inspections_by_site ON inspections (site_id, checklist_id, status);
+        CREATE INDEX inspections_by_status ON inspections (status, updated_at);
+        CREATE INDEX reviews_by_hazard ON reviews (hazard_id);
+
+        CREATE VIRTUAL TABLE sites_fts USING fts5(
+            name, address, grid, contact_name,
+            content='sites', content_rowid='rowid', tokenize='trigram'
+        );
+        CREATE TRIGGER sites_fts_ai AFTER INSERT ON sites BEGIN
+            INSERT INTO sites_fts(rowid, name, address, grid, contact_name)
+            VALUES (new.rowid, new.name, new.address, new.grid, new.contact_name);
+        END;
+        CREATE TRIGGER sites_fts_ad AFTER DELETE ON sites BEGIN
+            INSERT INTO sites_fts(sites_fts, rowid, name, address, grid, contact_name)
+            VALUES ('delete', old.rowid, old.name, old.address, old.grid, old.contact_name);
+        END;
+        CREATE TRIGGER sites_fts_au AFTER UPDATE ON sites BEGIN
+            INSERT INTO sites_fts(sites_fts, rowid, name, address, grid, contact_name)
+            VALUES ('delete', old.rowid, old.name, old.address, old.grid, old.contact_name);
+            INSERT INTO sites_fts(rowid, name, address, grid, contact_name)
+            VALUES (new.rowid, new.name, new.address, new.grid, new.contact_name);
+        END;
+        INSERT INTO sites_fts(sites_fts) VALUES ('rebuild');
+
+        CREATE VIRTUAL TABLE hazards_fts USING fts5(
+            description, location, rect_unit,
+            content='hazards', content_rowid='rowid', tokenize='trigram'
+        );
+        CREATE TRIGGER hazards_fts_ai AFTER INSERT ON hazards BEGIN
+            INSERT INTO hazards_fts(rowid, description, location, rect_unit)
+            VALUES (new.rowid, new.description, new.location, new.rect_unit);
+        END;
+        CREATE TRIGGER hazards_fts_ad AFTER DELETE ON hazards BEGIN
+            INSERT INTO hazards_fts(hazards_fts, rowid, description, location, rect_unit)
+            VALUES ('delete', old.rowid, old.description, old.location, old.rect_unit);
+        END;
+        CREATE TRIGGER hazards_fts_au AFTER UPDATE OF description, location, rect_unit ON hazards BEGIN
+            INSERT INTO hazards_fts(hazards_fts, rowid, description, location, rect_unit)
+            VALUES ('delete', old.rowid, old.description, old.location, old.rect_unit);
+            INSERT INTO hazards_fts(rowid, description, location, rect_unit)
+            VALUES (new.rowid, new.description, new.location, new.rect_unit);
+        END;
+        INSERT INTO hazards_fts(hazards_fts) VALUES ('rebuild');
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    (1, "core", m001_core),
+    (2, "ledger_indexes_and_search", m002_ledger_indexes_and_search),
+]
+
+
+def applied_versions(conn: sqlite3.Connection) -> list[int]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+
+def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
+    """Apply pending migrations in order; returns the versions applied now.
+
+    :param upto: stop after this version (tests build a database "as version 1 made it").
+    """
+    done = set(applied_versions(conn))
+    newest = max(done, default=0)
+    known = max(v for v, _, _ in MIGRATIONS)
+    if newest > known:
+        raise RuntimeError(
+            f"database schema version {newest} is newer than this app knows ({known}); update the app"
+        )
+    applied = []
+    for version, name, apply in MIGRATIONS:
+        if version in done or (upto is not None and version > upto):
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            apply(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, name, to_text(utc_now())),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run a multi-statement script inside the caller's transaction.
+
+    ``executescript`` would COMMIT first and break the one-transaction-per-migration rule.
+    """
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            conn.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer.strip()[:60]}")

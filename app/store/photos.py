@@ -1,0 +1,32 @@
+"""Photo rows (content-addressed by SHA-256) and their links to hazards, reviews and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .db import Store
+from .ids import to_text, utc_now
+
+
+def insert_photo(store: Store, row: dict[str, Any]) -> None:
+    """Idempotent: the same picture stored twice is one row. Inside the caller's transaction."""
+    cur = store.conn.execute(
+        """INSERT OR IGNORE INTO photos
+           (sha256, original_sha256, width, height, bytes, captured_at, lat, lon, accuracy_m, created_at)
+           VALUES (:sha256, :original_sha256, :width, :height, :bytes, :captured_at, :lat, :lon,
+                   :accuracy_m, :created_at)""",
+        {"lat": None, "lon": None, "accuracy_m": None, "created_at": to_text(utc_now()), **row},
+    )
+    if cur.rowcount:
+        store.log_change("photo", row["sha256"], "insert", row)
+
+
+def link_photo(store: Store, sha256: str, owner_kind: str, owner_id: str) -> None:
+    row = {"photo_sha256": sha256, "owner_kind": owner_kind, "owner_id": owner_id,
+           "created_at": to_text(utc_now())}
+    cur = store.conn.execute(
+        "INSERT OR IGNORE INTO photo_links (photo_sha256, owner_kind, owner_id, created_at)"
+        " VALUES (:photo_sha256, :owner_kind, :owner_id, :created_at)", row,
+    )
+    if cur.rowcount:
+        store.log_change("photo_link", f"{owner_kind}/{owner_id}/{sha256}", "insert", row)

@@ -1,0 +1,55 @@
+"""场所 sites: insert, fetch, search (Chinese substrings through the trigram index)."""
+
+from __future__ import annotations
+
+from app.domain.models import Site
+
+from .db import NotFound, Store
+from .ids import new_id, to_text, utc_now
+from .search import match_clause
+
+_COLUMNS = "id, name, address, kind, grid, contact_name, contact_phone, lat, lon, created_at, updated_at"
+
+
+def insert_site(store: Store, **fields) -> Site:
+    now = to_text(utc_now())
+    row = {"id": fields.pop("id", None) or new_id(), "created_at": now, "updated_at": now, **fields}
+    site = Site.model_validate(row)
+    with store.atomic():
+        store.db["sites"].insert(row)
+        store.log_change("site", site.id, "insert", row)
+    return site
+
+
+def get_site(store: Store, site_id: str) -> Site:
+    row = store.row(f"SELECT {_COLUMNS} FROM sites WHERE id = ?", (site_id,))
+    if row is None:
+        raise NotFound("site", site_id)
+    return Site.model_validate(row)
+
+
+def find_sites(store: Store, text: str = "", kind: str | None = None, grid: str | None = None,
+               limit: int = 50) -> list[Site]:
+    """Sites whose name, address, grid or contact contains ``text``, newest first."""
+    where, params = [], []
+    text = text.strip()
+    if text:
+        clause, value = match_clause("sites_fts", text)
+        where.append(f"rowid IN (SELECT rowid FROM sites_fts WHERE {clause})")
+        params.append(value)
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if grid:
+        where.append("grid = ?")
+        params.append(grid)
+    sql = f"SELECT {_COLUMNS} FROM sites"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY updated_at DESC LIMIT ?"
+    params.append(limit)
+    return [Site.model_validate(r) for r in store.rows(sql, tuple(params))]
+
+
+def grids(store: Store) -> list[str]:
+    return [r["grid"] for r in store.rows("SELECT DISTINCT grid FROM sites WHERE grid != '' ORDER BY grid")]

@@ -1,0 +1,405 @@
+"""Run a checklist: choose one that fits the site, then one item at a time, every answer saved at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime
+from typing import Any
+
+import flet as ft
+
+from app.domain.rules import describe_rule
+
+from . import theme as T
+from . import widgets as W
+
+log = logging.getLogger(__name__)
+
+
+async def build_choose(ui: Any, site_id: str) -> ft.View:
+    svc = ui.svc
+    site = await ui.call(svc.get_site, site_id)
+    lists = await ui.call(svc.checklists_for, site.kind)
+    err = W.error_text()
+
+    def start(checklist_id: str):
+        async def handler(_e: Any) -> None:
+            try:
+                insp = await ui.call(svc.start_inspection, site.id, checklist_id)
+            except Exception as exc:  # noqa: BLE001
+                err.value, err.visible = getattr(exc, "message", str(exc)), True
+                return
+            await ui.go(f"/run/{insp.id}")
+
+        return handler
+
+    cards: list[ft.Control] = []
+    for c in lists:
+        n = len(c.items)
+        cards.append(W.card(ft.Column([
+            ft.Text(c.title, size=19, weight=ft.FontWeight.W_700, color=T.TEXT),
+            ft.Text(f"共 {n} 项 · 第 {c.version} 版", size=14, color=T.MUTED),
+            ft.Text(c.description, size=14, color=T.MUTED, max_lines=3,
+                    overflow=ft.TextOverflow.ELLIPSIS) if c.description else ft.Container(),
+            W.button(f"开始检查：{c.title}", start(c.id), icon=ft.Icons.PLAY_ARROW),
+        ], spacing=6)))
+    if not cards:
+        cards.append(W.banner(f"没有适用于“{site.kind}”的检查表"))
+    header = W.card(ft.Column([
+        ft.Text(site.name, size=20, weight=ft.FontWeight.W_700, color=T.TEXT),
+        ft.Text(" · ".join(x for x in (site.kind, site.grid) if x), size=15, color=T.PRIMARY),
+        ft.Text(site.address or "", size=14, color=T.MUTED),
+        ft.Text(f"联系人：{site.contact_name} {site.contact_phone}".strip(), size=14, color=T.MUTED)
+        if site.contact_name or site.contact_phone else ft.Container(),
+    ], spacing=2), bgcolor=T.SURFACE)
+    return ui.view("选择检查表", [header, W.section_title("适用的检查表"), *cards, err], parent="/sites")
+
+
+async def build(ui: Any, inspection_id: str) -> ft.View:
+    screen = RunScreen(ui, inspection_id)
+    return await screen.build()
+
+
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(map(str, value)) or "（未选）"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class RunScreen:
+    def __init__(self, ui: Any, inspection_id: str):
+        self.ui = ui
+        self.svc = ui.svc
+        self.inspection_id = inspection_id
+        self.state: Any = None
+        self.item: Any = None
+        self.lock = asyncio.Lock()
+        self.show_basis = False
+        self.progress = ft.ProgressBar(value=0, color=T.PRIMARY, bgcolor=T.SURFACE, height=8)
+        self.progress_text = ft.Text("", size=15, color=T.MUTED, key="progress-text")
+        self.item_panel = ft.Column(spacing=12)
+        self.basis_panel = ft.Column(spacing=8)
+        self.basis_box = ft.Container(self.basis_panel, bgcolor=T.SURFACE, border_radius=10, padding=12)
+        self.error = W.error_text()
+        self.input: ft.TextField | None = None
+        self.last_saved: Any = None
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.state.inspection.status != "draft"
+
+    def visible_ids(self) -> list[str]:
+        return [i.id for i in self.state.visible]
+
+    def pick_current(self) -> Any:
+        visible = self.state.visible
+        ids = self.visible_ids()
+        cur = self.state.inspection.current_item_id
+        if cur in ids:
+            return visible[ids.index(cur)]
+        for item in visible:
+            if item.id not in self.state.answers:
+                return item
+        return visible[-1] if visible else None
+
+    def neighbour(self, step: int) -> Any:
+        ids = self.visible_ids()
+        if self.item is None or self.item.id not in ids:
+            return None
+        n = ids.index(self.item.id) + step
+        return self.state.visible[n] if 0 <= n < len(ids) else None
+
+    async def build(self) -> ft.View:
+        self.state = await self.ui.call(self.svc.inspection_state, self.inspection_id)
+        self.item = self.pick_current()
+        self.show_basis = self.ui.wide
+        self.render()
+        st = self.state
+        header = ft.Column([
+            ft.Text(f"{st.site.name} · {st.checklist.title}", size=17, weight=ft.FontWeight.W_700,
+                    color=T.TEXT),
+            ft.Row([ft.Container(self.progress, expand=True), self.progress_text],
+                   vertical_alignment=ft.CrossAxisAlignment.CENTER),
+        ], spacing=4)
+        controls: list[ft.Control] = [header]
+        if self.locked:
+            controls.append(W.banner("该检查已完成，记录只读", fg=T.OK, bg=T.OK_BG, icon=ft.Icons.LOCK_OUTLINE))
+        if self.ui.wide:
+            controls.append(ft.Row([
+                ft.Container(self.item_panel, expand=3),
+                ft.Container(self.basis_box, expand=2),
+            ], vertical_alignment=ft.CrossAxisAlignment.START, spacing=16))
+        else:
+            controls += [self.item_panel, self.basis_box]
+        finish = ft.TextButton(
+            content=ft.Text("完成", color=T.ON_PRIMARY, size=17, weight=ft.FontWeight.W_700),
+            on_click=self.ui.go_handler(f"/finish/{self.inspection_id}"), height=T.TOUCH,
+        )
+        return self.ui.view("现场检查", controls, parent="/", actions=[finish], max_width=1100)
+
+    # -- rendering ----------------------------------------------------------------------------
+    def render(self) -> None:
+        st = self.state
+        self.progress.value = (st.answered / st.total) if st.total else 0
+        self.progress_text.value = f"已答 {st.answered}/{st.total}"
+        item = self.item
+        self.input = None
+        if item is None:
+            self.item_panel.controls = [ft.Text("该检查表没有需要回答的题目", color=T.MUTED)]
+            self.basis_box.visible = False
+            return
+        ids = self.visible_ids()
+        pos = ids.index(item.id) + 1 if item.id in ids else 0
+        section = st.checklist.section_of(item.id)
+        answer = st.answers.get(item.id)
+        hazard = st.hazards.get(item.id)
+        c: list[ft.Control] = [
+            ft.Row([
+                ft.Text(f"第 {pos}/{len(ids)} 题", size=15, color=T.PRIMARY, weight=ft.FontWeight.W_700),
+                ft.Text(item.id, size=14, color=T.MUTED, key="item-id"),
+                ft.Text(section.title, size=14, color=T.MUTED, expand=True),
+            ], wrap=True),
+            ft.Text(item.question, size=21, weight=ft.FontWeight.W_700, color=T.TEXT, key="question"),
+        ]
+        c.append(self.answer_control(item, answer))
+        c.append(self.error)
+        if answer is not None:
+            c.append(ft.Text(f"已保存：{_fmt_value(answer.value)}", size=15, color=T.OK,
+                             weight=ft.FontWeight.W_600))
+        if hazard is not None:
+            c.append(ft.Container(
+                ft.Column([
+                    ft.Row([ft.Icon(ft.Icons.REPORT_PROBLEM, color=T.DANGER),
+                            ft.Text(f"已记录隐患 · {W.severity_label(hazard.severity)}", color=T.DANGER,
+                                    size=16, weight=ft.FontWeight.W_700, expand=True)]),
+                    ft.Text(f"照片 {len(hazard.photo_shas)} 张" + ("（需要照片）" if hazard.photo_required
+                                                               and not hazard.photo_shas else ""),
+                            size=14, color=T.DANGER if hazard.photo_required and not hazard.photo_shas else T.MUTED),
+                    W.button("填写隐患信息", self.ui.go_handler(f"/hazard/{hazard.id}"), variant="danger",
+                             icon=ft.Icons.EDIT_NOTE),
+                ], spacing=6),
+                bgcolor=T.DANGER_BG, border=ft.Border.all(1, T.DANGER), border_radius=10, padding=10,
+            ))
+        prev_item, next_item = self.neighbour(-1), self.neighbour(1)
+        nav = [
+            W.button("上一题", self.on_prev, variant="outlined", disabled=prev_item is None, expand=1,
+                     icon=ft.Icons.CHEVRON_LEFT),
+        ]
+        if next_item is not None:
+            nav.append(W.button("下一题", self.on_next, expand=1, icon=ft.Icons.CHEVRON_RIGHT))
+        else:
+            nav.append(W.button("去完成检查", self.ui.go_handler(f"/finish/{self.inspection_id}"), expand=1,
+                                variant="ok", icon=ft.Icons.TASK_ALT))
+        c.append(ft.Row(nav, spacing=10))
+        if not self.ui.wide:
+            c.append(W.button("隐藏说明与依据" if self.show_basis else "查看说明与依据", self.toggle_basis,
+                              variant="text", icon=ft.Icons.MENU_BOOK_OUTLINED))
+        self.item_panel.controls = c
+        self.render_basis(item)
+
+    def render_basis(self, item: Any) -> None:
+        rows: list[ft.Control] = [ft.Text("说明与依据", size=17, weight=ft.FontWeight.W_700, color=T.TEXT)]
+        if item.hint:
+            rows.append(ft.Text(item.hint, size=15, color=T.TEXT, selectable=True))
+        rows.append(ft.Row([ft.Icon(ft.Icons.RULE, color=T.DANGER, size=20),
+                            ft.Text(describe_rule(item, self.state.checklist), size=15, color=T.DANGER,
+                                    weight=ft.FontWeight.W_600, expand=True)]))
+        if item.hazard_when is not None:
+            rows.append(ft.Text(f"隐患等级：{W.severity_label(item.severity)}", size=14, color=T.MUTED))
+        for b in item.basis:
+            art = f" {b.article}" if b.article else ""
+            rows.append(ft.Text(f"· {b.doc}{art}（{W.BASIS_STATUS.get(b.status, b.status)}）", size=14,
+                                color=T.MUTED, selectable=True))
+        self.basis_panel.controls = rows
+        self.basis_box.visible = self.show_basis
+
+    def answer_control(self, item: Any, answer: Any) -> ft.Control:
+        value = answer.value if answer is not None else None
+        dis = self.locked
+        kind = item.kind
+        if kind == "yes_no_na":
+            return ft.Row([
+                W.button(opt, self.choose(opt), variant="selected" if value == opt else "outlined",
+                         height=64, expand=1, disabled=dis, size=20)
+                for opt in ("是", "否", "不适用")
+            ], spacing=10)
+        if kind == "choice":
+            return ft.Column([
+                W.button(opt, self.choose(opt), variant="selected" if value == opt else "outlined",
+                         height=56, disabled=dis)
+                for opt in item.options
+            ], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        if kind == "multi_choice":
+            chosen = set(value or [])
+            boxes = ft.Column(spacing=2)
+
+            async def toggle(_e: Any) -> None:
+                picked = [cb.data for cb in boxes.controls if cb.value]
+                await self.save(picked, advance=False)
+
+            boxes.controls = [
+                ft.Checkbox(label=opt, value=opt in chosen, data=opt, on_change=toggle, disabled=dis,
+                            label_style=ft.TextStyle(size=17, color=T.TEXT), height=T.TOUCH)
+                for opt in item.options
+            ]
+            return ft.Column([ft.Text("可多选；都没有则不勾选，直接点“下一题”", size=14, color=T.MUTED), boxes])
+        if kind == "number":
+            bounds = []
+            if item.min is not None:
+                bounds.append(f"最小 {item.min:g}")
+            if item.max is not None:
+                bounds.append(f"最大 {item.max:g}")
+            tf = W.field(f"数值（{item.unit}）", _fmt_value(value) if value is not None else "",
+                         keyboard=ft.KeyboardType.NUMBER, suffix=item.unit,
+                         helper="，".join(bounds) + (f"（单位 {item.unit}）" if bounds else "") or None,
+                         on_blur=self.on_field_blur, on_submit=self.on_field_submit, read_only=dis)
+            self.input = tf
+            return tf
+        if kind == "date":
+            shown = value.isoformat() if isinstance(value, (date, datetime)) else (value or "")
+            tf = W.field("日期（年-月-日）", str(shown), hint="如 2026-11-01", keyboard=ft.KeyboardType.DATETIME,
+                         on_blur=self.on_field_blur, on_submit=self.on_field_submit, read_only=dis)
+            self.input = tf
+
+            async def today(_e: Any) -> None:
+                tf.value = date.today().isoformat()
+                await self.save(tf.value, advance=False)
+
+            async def open_picker(_e: Any) -> None:
+                async def picked(e: Any) -> None:
+                    v = e.control.value
+                    if v is not None:
+                        tf.value = (v.date() if isinstance(v, datetime) else v).isoformat()
+                        await self.save(tf.value, advance=False)
+
+                self.ui.page.show_dialog(ft.DatePicker(
+                    first_date=datetime(2000, 1, 1), last_date=datetime(2100, 12, 31),
+                    on_change=picked, help_text="选择日期", cancel_text="取消", confirm_text="确定"))
+
+            return ft.Column([tf, ft.Row([
+                W.button("选择日期", open_picker, variant="outlined", icon=ft.Icons.CALENDAR_MONTH,
+                         disabled=dis),
+                W.button("今天", today, variant="outlined", disabled=dis),
+            ], wrap=True)])
+        if kind == "text":
+            tf = W.field("答案", str(value or ""), multiline=True, on_blur=self.on_field_blur, read_only=dis)
+            self.input = tf
+            return tf
+        # photo items: the photos go on the hazard sheet; nothing to answer here.
+        return W.banner("照片题：请在隐患信息中添加照片", fg=T.WARN, bg=T.WARN_BG)
+
+    def toggle_basis(self, _e: Any) -> None:
+        self.show_basis = not self.show_basis
+        self.render()
+
+    # -- actions ------------------------------------------------------------------------------
+    def choose(self, option: str):
+        async def handler(_e: Any) -> None:
+            await self.save(option, advance=True)
+
+        return handler
+
+    async def on_field_blur(self, e: Any) -> None:
+        await self.save_field(advance=False)
+
+    async def on_field_submit(self, e: Any) -> None:
+        await self.save_field(advance=True)
+
+    async def save_field(self, *, advance: bool) -> bool:
+        if self.input is None or self.locked:
+            return True
+        raw = (self.input.value or "").strip()
+        current = self.state.answers.get(self.item.id)
+        if not raw and current is None:
+            if advance:
+                self.show_error("请先填写答案")
+            return False
+        if current is not None and raw == _fmt_value(current.value if not isinstance(current.value, date)
+                                                      else current.value.isoformat()):
+            if advance:
+                await self.advance()
+            return True
+        return await self.save(raw, advance=advance)
+
+    def show_error(self, message: str) -> None:
+        self.error.value, self.error.visible = message, True
+        self.error.update()
+
+    async def save(self, value: Any, *, advance: bool) -> bool:
+        if self.locked:
+            return False
+        item = self.item
+        async with self.lock:
+            before = set(self.state.hazards)
+            try:
+                self.state = await self.ui.call(self.svc.answer, self.inspection_id, item.id, value)
+            except Exception as exc:  # noqa: BLE001 - InvalidAnswer / InspectionLocked carry .message
+                msg = getattr(exc, "message", None) or f"保存失败：{exc}"
+                self.error.value, self.error.visible = msg, True
+                self.ui.page.update()
+                return False
+            self.error.value, self.error.visible = "", False
+            hazard = self.state.hazards.get(item.id)
+            new_hazard = hazard is not None and item.id not in before
+            if advance and hazard is not None and (new_hazard or hazard.id not in self.ui.seen_hazards):
+                nxt = self.neighbour(1)
+                if nxt is not None:
+                    await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+                self.ui.seen_hazards.add(hazard.id)
+                await self.ui.go(f"/hazard/{hazard.id}")
+                return True
+            if advance:
+                nxt = self.neighbour(1)
+                if nxt is not None:
+                    self.item = nxt
+                    await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+            self.render()
+            self.ui.page.update()
+            return True
+
+    async def advance(self) -> None:
+        nxt = self.neighbour(1)
+        if nxt is None:
+            return
+        self.item = nxt
+        self.error.visible = False
+        await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+        self.render()
+        self.ui.page.update()
+
+    async def on_next(self, _e: Any) -> None:
+        item = self.item
+        if self.input is not None and not self.locked:
+            ok = await self.save_field(advance=False)
+            if not ok:
+                return
+        answered = item.id in self.state.answers
+        if not answered and item.kind == "multi_choice" and not self.locked:
+            if not await self.save([], advance=False):
+                return
+        hazard = self.state.hazards.get(item.id)
+        if hazard is not None and hazard.id not in self.ui.seen_hazards and not self.locked:
+            nxt = self.neighbour(1)
+            if nxt is not None:
+                await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+            self.ui.seen_hazards.add(hazard.id)
+            await self.ui.go(f"/hazard/{hazard.id}")
+            return
+        await self.advance()
+
+    async def on_prev(self, _e: Any) -> None:
+        if self.input is not None and not self.locked:
+            await self.save_field(advance=False)
+        prev = self.neighbour(-1)
+        if prev is None:
+            return
+        self.item = prev
+        self.error.visible = False
+        if not self.locked:
+            await self.ui.call(self.svc.set_position, self.inspection_id, prev.id)
+        self.render()
+        self.ui.page.update()

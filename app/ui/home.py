@@ -1,0 +1,82 @@
+"""Home: who is inspecting, sync status (always visible), start / resume, overdue hazards first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from . import theme as T
+from . import widgets as W
+
+
+async def build(ui: Any) -> ft.View:
+    svc = ui.svc
+    settings = await ui.call(svc.settings)
+    status = await ui.call(svc.sync_status)
+    drafts = await ui.call(svc.drafts)
+    overdue = await ui.call(lambda: svc.hazards(overdue=True, limit=20))
+
+    name = getattr(settings, "inspector_name", "") or ""
+    who = ft.Row(
+        [
+            ft.Icon(ft.Icons.BADGE_OUTLINED, color=T.PRIMARY),
+            ft.Text(f"检查员：{name}" if name else "检查员：未设置（请到“设置”填写）",
+                    size=17, weight=ft.FontWeight.W_600, color=T.TEXT if name else T.DANGER, expand=True),
+        ]
+    )
+    actions = ft.ResponsiveRow(
+        [
+            ft.Container(W.button("新建检查", ui.go_handler("/sites"), icon=ft.Icons.ADD_TASK, height=60),
+                         col={"xs": 12, "md": 4}),
+            ft.Container(W.button("隐患台账", ui.go_handler("/ledger"), variant="outlined",
+                                  icon=ft.Icons.LIST_ALT, height=60), col={"xs": 6, "md": 4}),
+            ft.Container(W.button("设置", ui.go_handler("/settings"), variant="outlined",
+                                  icon=ft.Icons.SETTINGS_OUTLINED, height=60), col={"xs": 6, "md": 4}),
+        ],
+        spacing=10, run_spacing=10,
+    )
+
+    overdue_col = ft.Column(spacing=8)
+    if overdue:
+        overdue_col.controls.append(W.section_title(f"逾期隐患（{len(overdue)}）"))
+        for h in overdue:
+            overdue_col.controls.append(W.card(
+                ft.Column([
+                    ft.Row([W.overdue_pill(), W.status_pill(h.status), W.severity_pill(h.severity)], wrap=True),
+                    ft.Text(h.description, size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
+                    ft.Text(f"{h.site_name} · 期限 {W.fmt_dt(h.deadline)}", size=14, color=T.MUTED),
+                ], spacing=4),
+                on_click=ui.go_handler(f"/ledger/{h.id}"), border=T.DANGER,
+            ))
+
+    drafts_col = ft.Column(spacing=8)
+    drafts_col.controls.append(W.section_title(f"未完成的检查（{len(drafts)}）"))
+    if not drafts:
+        drafts_col.controls.append(ft.Text("暂无草稿。点“新建检查”开始。", color=T.MUTED, size=15))
+    for d in drafts:
+        pct = (d.answered / d.total) if d.total else 0
+        drafts_col.controls.append(W.card(
+            ft.Column([
+                ft.Text(d.site_name, size=17, weight=ft.FontWeight.W_700, color=T.TEXT),
+                ft.Text(f"{d.checklist_title} · 已答 {d.answered}/{d.total}", size=15, color=T.MUTED),
+                ft.ProgressBar(value=pct, color=T.PRIMARY, bgcolor=T.SURFACE, height=6),
+                ft.Text("继续检查 ›", size=15, color=T.PRIMARY, weight=ft.FontWeight.W_700),
+            ], spacing=4),
+            on_click=ui.go_handler(f"/run/{d.inspection_id}"),
+        ))
+
+    body: list[ft.Control] = [
+        who,
+        W.sync_badge(status, ui.online),
+        actions,
+    ]
+    if ui.wide:
+        body.append(ft.Row([ft.Container(overdue_col if overdue else drafts_col, expand=1),
+                            ft.Container(drafts_col if overdue else ft.Container(), expand=1)],
+                           vertical_alignment=ft.CrossAxisAlignment.START, spacing=16))
+    else:
+        if overdue:
+            body.append(overdue_col)
+        body.append(drafts_col)
+    return ui.view("安巡 · 现场检查", body, parent=None)

@@ -1,0 +1,296 @@
+"""The app shell: one `AppUI` per page (browser tab / device), a small route table, responsive width.
+
+Routes (every screen module exposes ``async def build(ui, **params) -> ft.View``):
+
+    /                       home
+    /sites                  site picker (search, filters)
+    /sites/new              新建场所
+    /site/<site_id>         choose a checklist for the site
+    /run/<inspection_id>    run the checklist, one item at a time
+    /hazard/<hazard_id>     hazard sheet
+    /finish/<inspection_id> summary, signature, 完成检查
+    /ledger                 隐患台账 (list; list + detail side by side when wide)
+    /ledger/<hazard_id>     隐患 detail
+    /settings               设置
+
+The view stack is always ``[home-or-placeholder, current]`` so the Android back button and the
+AppBar back arrow pop to the screen's parent route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from . import theme as T
+from . import widgets as W
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[..., Awaitable[ft.View]]
+
+
+def _routes() -> list[tuple[str, Builder]]:
+    from . import checklist_run, finish, hazard_sheet, home, ledger, settings_view, site_picker
+
+    return [
+        ("/", home.build),
+        ("/sites", site_picker.build),
+        ("/sites/new", site_picker.build_new),
+        ("/site/:site_id", checklist_run.build_choose),
+        ("/run/:inspection_id", checklist_run.build),
+        ("/hazard/:hazard_id", hazard_sheet.build),
+        ("/finish/:inspection_id", finish.build),
+        ("/ledger", ledger.build),
+        ("/ledger/:hazard_id", ledger.build),
+        ("/settings", settings_view.build),
+    ]
+
+
+class AppUI:
+    """Per-page UI state: the services handle, width class, navigation helpers."""
+
+    def __init__(self, page: ft.Page, svc: Any, upload_dir: Path):
+        self.page = page
+        self.svc = svc
+        self.upload_dir = upload_dir
+        self.routes = _routes()
+        self.wide = (page.width or 0) >= T.WIDE
+        self.online: bool | None = None
+        self.scale = 1.0
+        self._render_lock = asyncio.Lock()
+        self._render_seq = 0
+        self.current: ft.View | None = None
+        # Services that must stay referenced for the page's lifetime.
+        self.picker = ft.FilePicker(on_upload=self._on_upload)
+        self._upload_waiters: dict[str, asyncio.Future] = {}
+        self.connectivity: Any = None
+        #: hazard sheets already shown this session (the sheet opens once per new hazard)
+        self.seen_hazards: set[str] = set()
+
+    # -- services ---------------------------------------------------------
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a (blocking) service method off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    # -- navigation -------------------------------------------------------
+    async def go(self, route: str) -> None:
+        if route == self.page.route:
+            await self.render()
+        else:
+            await self.page.push_route(route)
+
+    def go_handler(self, route: str) -> Callable[[Any], Awaitable[None]]:
+        async def handler(_e: Any = None) -> None:
+            await self.go(route)
+
+        return handler
+
+    async def on_route_change(self, _e: Any = None) -> None:
+        await self.render()
+
+    async def on_view_pop(self, e: ft.ViewPopEvent) -> None:
+        top = self.page.views[-1] if self.page.views else None
+        parent = getattr(top, "data", None) or "/"
+        await self.go(parent if isinstance(parent, str) else "/")
+
+    async def on_resize(self, _e: Any = None) -> None:
+        wide = (self.page.width or 0) >= T.WIDE
+        if wide != self.wide:
+            self.wide = wide
+            await self.render()
+
+    def match(self, route: str) -> tuple[Builder, dict[str, str]] | None:
+        path = route.split("?", 1)[0] or "/"
+        for pattern, builder in self.routes:
+            tr = ft.TemplateRoute(path)
+            if tr.match(pattern):
+                params = {k: v for k, v in vars(tr).items() if k != "route"}
+                return builder, params
+        return None
+
+    async def render(self) -> None:
+        self._render_seq += 1
+        seq = self._render_seq
+        async with self._render_lock:
+            if seq != self._render_seq:
+                return  # a newer navigation superseded this one
+            route = self.page.route or "/"
+            found = self.match(route)
+            try:
+                if found is None:
+                    view = self.message_view("页面不存在", f"未找到页面：{route}")
+                else:
+                    builder, params = found
+                    view = await builder(self, **params)
+            except Exception as exc:  # noqa: BLE001 - show, never crash the session
+                log.error("render %s failed:\n%s", route, traceback.format_exc())
+                view = self.message_view("出错了", f"{type(exc).__name__}: {exc}")
+            view.route = route
+            view.bgcolor = T.BG
+            stack = [view]
+            if route not in ("/", ""):
+                stack.insert(0, ft.View(route="/", controls=[], bgcolor=T.BG))
+            self.page.views.clear()
+            self.page.views.extend(stack)
+            self.current = view
+            self.page.update()
+
+    async def refresh(self) -> None:
+        await self.render()
+
+    # -- scaffolding ------------------------------------------------------
+    def view(self, title: str, controls: list[ft.Control], *, parent: str | None = "/",
+             actions: list[ft.Control] | None = None, scroll: bool = True,
+             padding: int = 12, max_width: int | None = 760) -> ft.View:
+        """A screen: AppBar with a back button to ``parent`` and a centred column of content."""
+        leading = None
+        if parent is not None:
+            leading = W.icon_button(ft.Icons.ARROW_BACK, "返回", self.go_handler(parent), color=T.ON_PRIMARY)
+        body = ft.Column(controls, spacing=12, expand=True, scroll=ft.ScrollMode.AUTO if scroll else None,
+                         horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        content: ft.Control = body
+        if max_width and not self.wide:
+            content = body
+        elif max_width:
+            content = ft.Row([ft.Container(body, width=max_width, expand=False)],
+                             alignment=ft.MainAxisAlignment.CENTER, expand=True,
+                             vertical_alignment=ft.CrossAxisAlignment.START)
+        v = ft.View(
+            route=self.page.route,
+            appbar=ft.AppBar(
+                title=ft.Text(title, size=20, weight=ft.FontWeight.W_700, color=T.ON_PRIMARY),
+                leading=leading, automatically_imply_leading=False,
+                bgcolor=T.PRIMARY, color=T.ON_PRIMARY, actions=actions or [],
+            ),
+            controls=[content],
+            padding=padding,
+            bgcolor=T.BG,
+        )
+        v.data = parent
+        return v
+
+    def message_view(self, title: str, message: str) -> ft.View:
+        return self.view(title, [W.banner(message), W.button("返回首页", self.go_handler("/"))])
+
+    def toast(self, message: str, *, error: bool = False) -> None:
+        W.snack(self.page, message, error=error)
+
+    # -- photos -----------------------------------------------------------
+    def _on_upload(self, e: ft.FilePickerUploadEvent) -> None:
+        waiter = self._upload_waiters.get(e.file_name)
+        if waiter is None or waiter.done():
+            return
+        if e.error:
+            waiter.set_exception(RuntimeError(e.error))
+        elif e.progress is not None and e.progress >= 1.0:
+            waiter.set_result(True)
+
+    async def pick_photos(self, *, multiple: bool = True) -> list[bytes]:
+        """Let the user pick image files; returns their bytes (web: uploaded through /upload)."""
+        files = await self.picker.pick_files(
+            dialog_title="选择照片", file_type=ft.FilePickerFileType.IMAGE, allow_multiple=multiple,
+            with_data=not self.page.web,
+        )
+        if not files:
+            return []
+        if not self.page.web:
+            out: list[bytes] = []
+            for f in files:
+                if f.bytes:
+                    out.append(bytes(f.bytes))
+                elif f.path:
+                    out.append(await asyncio.to_thread(Path(f.path).read_bytes))
+            return out
+        import secrets
+
+        loop = asyncio.get_running_loop()
+        uploads: list[ft.FilePickerUploadFile] = []
+        targets: list[tuple[Path, asyncio.Future]] = []
+        for f in files:
+            suffix = Path(f.name).suffix.lower()[:8] or ".jpg"
+            rel = f"photos/{secrets.token_hex(8)}{suffix}"
+            fut = loop.create_future()
+            self._upload_waiters[f.name] = fut
+            uploads.append(ft.FilePickerUploadFile(upload_url=self.page.get_upload_url(rel, 600), id=f.id))
+            targets.append((self.upload_dir / rel, fut))
+        await self.picker.upload(uploads)
+        out = []
+        for path, fut in targets:
+            try:
+                await asyncio.wait_for(asyncio.shield(fut), timeout=120)
+            except asyncio.TimeoutError:
+                pass
+            except Exception as exc:  # noqa: BLE001
+                raise PhotoUploadFailed(str(exc)) from exc
+            # The progress event may arrive a moment before the file is fully on disk.
+            for _ in range(100):
+                if path.exists() and path.stat().st_size > 0:
+                    break
+                await asyncio.sleep(0.05)
+            if not path.exists():
+                raise PhotoUploadFailed("照片上传失败，请重试")
+            out.append(await asyncio.to_thread(path.read_bytes))
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        for f in files:
+            self._upload_waiters.pop(f.name, None)
+        return out
+
+    async def image_bytes(self, sha: str, *, thumb: bool = True) -> bytes | None:
+        def read() -> bytes | None:
+            try:
+                p = self.svc.thumb_path(sha) if thumb else self.svc.photo_path(sha)
+                if not Path(p).exists() and thumb:
+                    p = self.svc.photo_path(sha)
+                return Path(p).read_bytes()
+            except Exception:  # noqa: BLE001
+                return None
+
+        return await asyncio.to_thread(read)
+
+    async def thumbnails(self, shas: list[str], *, size: int = 96) -> ft.Row:
+        row = ft.Row(wrap=True, spacing=8, run_spacing=8)
+        for sha in shas:
+            data = await self.image_bytes(sha)
+            if data is None:
+                continue
+            row.controls.append(ft.Semantics(
+                label="照片", image=True,
+                content=ft.Container(ft.Image(src=data, width=size, height=size, fit=ft.BoxFit.COVER),
+                                     border_radius=8, border=ft.Border.all(1, T.BORDER),
+                                     clip_behavior=ft.ClipBehavior.HARD_EDGE),
+            ))
+        return row
+
+    # -- connectivity -----------------------------------------------------
+    async def watch_connectivity(self) -> None:
+        try:
+            self.connectivity = ft.Connectivity(on_change=self._on_connectivity)
+            kinds = await asyncio.wait_for(self.connectivity.get_connectivity(), timeout=5)
+            self._set_online(kinds)
+        except Exception:  # noqa: BLE001 - unknown stays unknown
+            log.info("connectivity unavailable", exc_info=True)
+
+    def _set_online(self, kinds: Any) -> None:
+        kinds = list(kinds or [])
+        online = bool(kinds) and any(getattr(k, "name", str(k)).upper() != "NONE" for k in kinds)
+        if online != self.online:
+            self.online = online
+            if (self.page.route or "/") == "/":
+                self.page.run_task(self.render)
+
+    async def _on_connectivity(self, e: Any) -> None:
+        self._set_online(getattr(e, "connectivity", None))
+
+
+class PhotoUploadFailed(Exception):
+    pass

@@ -1,0 +1,91 @@
+"""Look and feel: bundled CJK font, high-contrast light theme for sunlight, text scaling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flet as ft
+
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+FONT_FAMILY = "AnXunCJK"
+
+# High contrast: near-black text on white, one strong primary colour.
+PRIMARY = "#0A4FA3"
+ON_PRIMARY = "#FFFFFF"
+TEXT = "#111111"
+MUTED = "#3D3D3D"
+BG = "#FFFFFF"
+SURFACE = "#F2F4F7"
+BORDER = "#8A8F98"
+DANGER = "#B00020"
+DANGER_BG = "#FDECEE"
+WARN = "#8A5300"
+WARN_BG = "#FFF4DB"
+OK = "#1B6E20"
+OK_BG = "#E6F4E7"
+
+#: 红黄蓝 rating colours.
+RATING_COLOURS = {"红": "#C62828", "黄": "#F9A825", "蓝": "#1565C0"}
+STATUS_COLOURS = {"待整改": DANGER, "整改中": WARN, "待复查": PRIMARY, "已销号": OK}
+
+TOUCH = 48  # minimum touch target (px)
+WIDE = 800  # list + detail side by side from this width
+
+
+def font_file() -> str | None:
+    """The bundled CJK font, relative to the assets dir (e.g. ``fonts/NotoSansSC-AnXun.otf``)."""
+    fonts = ASSETS_DIR / "fonts"
+    found: list[Path] = []
+    for pattern in ("*.otf", "*.ttf", "*.ttc"):
+        found += sorted(fonts.glob(pattern))
+    if not found:
+        return None
+    preferred = [p for p in found if "anxun" in p.name.lower()] or [p for p in found if "sc" in p.name.lower()]
+    return f"fonts/{(preferred or found)[0].name}"
+
+
+def build_theme(scale: float = 1.0) -> ft.Theme:
+    def ts(size: float, weight: ft.FontWeight | None = None) -> ft.TextStyle:
+        return ft.TextStyle(size=round(size * scale, 1), weight=weight, color=TEXT)
+
+    return ft.Theme(
+        font_family=FONT_FAMILY if font_file() else None,
+        color_scheme=ft.ColorScheme(
+            primary=PRIMARY,
+            on_primary=ON_PRIMARY,
+            secondary=PRIMARY,
+            on_secondary=ON_PRIMARY,
+            surface=BG,
+            on_surface=TEXT,
+            on_surface_variant=MUTED,
+            error=DANGER,
+            outline=BORDER,
+            secondary_container="#D6E4F7",
+            on_secondary_container=TEXT,
+            primary_container="#D6E4F7",
+            on_primary_container=TEXT,
+        ),
+        text_theme=ft.TextTheme(
+            body_large=ts(17),
+            body_medium=ts(16),
+            body_small=ts(14),
+            title_large=ts(22, ft.FontWeight.W_600),
+            title_medium=ts(18, ft.FontWeight.W_600),
+            title_small=ts(16, ft.FontWeight.W_600),
+            label_large=ts(16, ft.FontWeight.W_600),
+            label_medium=ts(14),
+            label_small=ts(13),
+            headline_small=ts(22, ft.FontWeight.W_600),
+        ),
+        appbar_theme=ft.AppBarTheme(bgcolor=PRIMARY, color=ON_PRIMARY),
+        visual_density=ft.VisualDensity.STANDARD,
+    )
+
+
+def apply(page: ft.Page, scale: float = 1.0) -> None:
+    font = font_file()
+    if font:
+        page.fonts = {FONT_FAMILY: font}
+    page.theme_mode = ft.ThemeMode.LIGHT
+    page.theme = build_theme(scale)
+    page.bgcolor = BG

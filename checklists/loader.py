@@ -1,0 +1,214 @@
+"""Load checklist YAML files into validated `Checklist` models.
+
+Each bad file yields one `ChecklistError` naming the file, the item id (when one is at fault)
+and what is wrong; the other files in the folder still load.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .schema import Checklist, ItemProblem, check_consistency
+
+log = logging.getLogger(__name__)
+
+SHIPPED_DIR = Path(__file__).resolve().parent
+#: Office-local parameter values: ``{checklist_id: {parameter: value}}``.
+OVERRIDES_FILE = "parameters.yaml"
+
+
+class ChecklistError(Exception):
+    """A checklist file that cannot be loaded."""
+
+    def __init__(self, file: str, message: str, item_id: str | None = None, line: int | None = None):
+        self.file = file
+        self.item_id = item_id
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.item_id:
+            where += f": item {self.item_id}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class LoadResult:
+    checklists: dict[str, Checklist] = field(default_factory=dict)
+    errors: list[ChecklistError] = field(default_factory=list)
+    #: The file each checklist came from, by checklist id.
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def load_file(
+    path: Path,
+    *,
+    previous_versions: Mapping[str, int] | None = None,
+    overrides: Mapping[str, Mapping[str, float]] | None = None,
+) -> Checklist:
+    """Load and validate one checklist file.
+
+    :param previous_versions: versions already installed, e.g. ``{"lifeline": 2}``; a file whose
+        version is lower is refused (a device must never step back to older content).
+    :param overrides: office-local parameter values, e.g. ``{"group_rental": {"max_per_room": 3}}``.
+    :raises ChecklistError: naming the file and, where one is at fault, the item.
+    """
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChecklistError(name, f"cannot read file: {exc}") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ChecklistError(name, f"invalid YAML: {problem}", line=line) from exc
+    if not isinstance(raw, dict):
+        got = "an empty file" if raw is None else f"a {type(raw).__name__}"
+        raise ChecklistError(name, f"the file must be a mapping with id, title, version, sections, got {got}")
+
+    try:
+        checklist = Checklist.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ChecklistError(name, _describe(first, raw), item_id=_item_id_at(raw, first["loc"])) from exc
+    try:
+        check_consistency(checklist)
+    except ItemProblem as exc:
+        raise ChecklistError(name, exc.message, item_id=exc.item_id) from exc
+
+    if previous_versions and checklist.id in previous_versions:
+        before = previous_versions[checklist.id]
+        if checklist.version < before:
+            raise ChecklistError(
+                name, f"version went down: {checklist.version} is older than installed version {before}"
+            )
+    if overrides and checklist.id in overrides:
+        checklist = _apply_overrides(name, checklist, overrides[checklist.id])
+    return checklist
+
+
+def load_dir(
+    directory: Path,
+    *,
+    previous_versions: Mapping[str, int] | None = None,
+) -> LoadResult:
+    """Load every ``*.yaml`` checklist in a folder (``parameters.yaml`` holds overrides)."""
+    result = LoadResult()
+    overrides: dict[str, dict[str, float]] = {}
+    override_path = directory / OVERRIDES_FILE
+    if override_path.exists():
+        try:
+            overrides = _read_overrides(override_path)
+        except ChecklistError as exc:
+            result.errors.append(exc)
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == OVERRIDES_FILE:
+            continue
+        try:
+            checklist = load_file(path, previous_versions=previous_versions, overrides=overrides)
+        except ChecklistError as exc:
+            log.warning("checklist not loaded: %s", exc)
+            result.errors.append(exc)
+            continue
+        if checklist.id in result.checklists:
+            result.errors.append(ChecklistError(path.name, f"checklist id '{checklist.id}' is used by another file"))
+            continue
+        result.checklists[checklist.id] = checklist
+        result.paths[checklist.id] = path
+    return result
+
+
+def load_shipped() -> LoadResult:
+    """The checklists that ship inside the app."""
+    return load_dir(SHIPPED_DIR)
+
+
+def _read_overrides(path: Path) -> dict[str, dict[str, float]]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ChecklistError(path.name, f"invalid YAML: {exc}") from exc
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise ChecklistError(path.name, "expected {checklist_id: {parameter: value}}")
+    return raw
+
+
+def _apply_overrides(name: str, checklist: Checklist, values: Mapping[str, Any]) -> Checklist:
+    params = dict(checklist.parameters)
+    for key, value in values.items():
+        if key not in params:
+            raise ChecklistError(OVERRIDES_FILE, f"checklist '{checklist.id}' has no parameter '{key}'")
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ChecklistError(OVERRIDES_FILE, f"parameter '{checklist.id}.{key}' must be a number, got {value!r}")
+        old = params[key]
+        note = f"{old.note}（本地设定 {value:g}{old.unit}，原默认 {old.default:g}{old.unit}）".strip()
+        params[key] = old.model_copy(update={"default": float(value), "note": note})
+    log.info("applied %d parameter override(s) to %s from %s", len(values), checklist.id, name)
+    return checklist.model_copy(update={"parameters": params})
+
+
+def _describe(error: Mapping[str, Any], raw: Any = None) -> str:
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    loc = [str(p) for p in error["loc"]]
+    where = ""
+    # Drop the path down to the item or section: the item id is reported separately, and an item
+    # or section without a usable id is named by its position instead.
+    if len(loc) >= 4 and loc[0] == "sections" and loc[2] == "items":
+        item = _node_at(raw, error["loc"][:4])
+        if not (isinstance(item, dict) and isinstance(item.get("id"), str)):
+            where = f"item {int(loc[3]) + 1} of section {_section_name(raw, error['loc'][1])}: "
+        loc = loc[4:]
+    elif len(loc) >= 2 and loc[0] == "sections" and loc[1].isdigit():
+        where = f"section {_section_name(raw, error['loc'][1])}: "
+        loc = loc[2:]
+    field_path = ".".join(p for p in loc if not p.isdigit() and p != "in_")
+    if error["type"] == "literal_error" and "input" in error:
+        msg = f"{msg}, got {error['input']!r}"
+    if error["type"] == "missing":
+        return f"{where}missing field '{field_path}'"
+    if error["type"] == "extra_forbidden":
+        return f"{where}unknown field '{field_path}'"
+    return f"{where}{field_path}: {msg}" if field_path else f"{where}{msg}"
+
+
+def _node_at(raw: Any, loc: tuple[Any, ...]) -> Any:
+    node = raw
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _section_name(raw: Any, index: Any) -> str:
+    """``'stairs'`` for a section with an id, else its position, e.g. ``2``."""
+    section = _node_at(raw, ("sections", index))
+    if isinstance(section, dict) and isinstance(section.get("id"), str):
+        return f"'{section['id']}'"
+    return str(int(index) + 1) if isinstance(index, int) else str(index)
+
+
+def _item_id_at(raw: Any, loc: tuple[Any, ...]) -> str | None:
+    """The ``id`` of the item a pydantic error location points into, if any."""
+    if len(loc) < 4 or loc[0] != "sections" or loc[2] != "items":
+        return None
+    item = _node_at(raw, loc[:4])
+    item_id = item.get("id") if isinstance(item, dict) else None
+    return item_id if isinstance(item_id, str) else None

@@ -1,0 +1,241 @@
+"""Inspection flow through the services: answers persist at once, skip logic, hazards, completion."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+
+from app.services import CompletionRefused, InspectionLocked, InvalidAnswer
+from app.store import DB_FILE
+from tests.conftest import TODAY, jpeg_bytes
+from tests.test_lifecycle import _png
+
+
+def _db(services) -> sqlite3.Connection:
+    return sqlite3.connect(services.data_dir / DB_FILE)
+
+
+def test_answer_is_on_disk_with_its_change_row_before_returning(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "A3", "3", note="主卧")
+    with _db(services) as other:  # a second connection sees the commit
+        value, note = other.execute("SELECT value, note FROM answers WHERE item_id = 'A3'").fetchone()
+        changes = other.execute("SELECT op FROM changes WHERE entity = 'answer'").fetchall()
+    assert (value, note) == ("3.0", "主卧")
+    assert changes == [("update",)]
+
+
+def test_resume_returns_the_same_draft_and_position(services, site):
+    first = services.start_inspection(site.id, "sample")
+    services.answer(first.id, "A1", "否")
+    services.set_position(first.id, "A3")
+    again = services.start_inspection(site.id, "sample")
+    assert again.id == first.id
+    assert again.current_item_id == "A3"
+    assert [d.inspection_id for d in services.drafts()] == [first.id]
+    assert services.drafts()[0].answered == 1
+
+
+def test_invalid_answer_is_refused_and_keeps_the_previous_one(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "A3", 2)
+    with pytest.raises(InvalidAnswer) as caught:
+        services.answer(inspection.id, "A3", "两个")
+    assert "请输入数字" in caught.value.message
+    with pytest.raises(InvalidAnswer) as caught:
+        services.answer(inspection.id, "A3", 51)
+    assert "不能大于 50人" in caught.value.message
+    assert services.inspection_state(inspection.id).answers["A3"].value == 2.0
+
+
+def test_hazard_answer_raises_hazard_with_checklist_defaults(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    state = services.answer(inspection.id, "A2", "是")
+    hazard = state.hazards["A2"]
+    assert hazard.severity == "重大" and hazard.status == "待整改"
+    assert hazard.deadline == date(2026, 12, 29)  # 重大: 30 days by default
+    assert "彩钢夹芯板" in hazard.description
+    state = services.answer(inspection.id, "A1", "是")
+    assert state.hazards["A1"].requirement == "清除堆放物品"
+    assert state.hazards["A1"].deadline == date(2026, 12, 6)
+
+
+def test_parameter_threshold_decides_hazard(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    assert "A3" not in services.answer(inspection.id, "A3", 2).hazards
+    assert "A3" in services.answer(inspection.id, "A3", 3).hazards
+
+
+def test_corrected_answer_withdraws_its_hazard_without_duplicates(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "A1", "是")
+    services.answer(inspection.id, "A1", "是")
+    assert len(services.hazards()) == 1
+    state = services.answer(inspection.id, "A1", "否")
+    assert state.hazards == {} and services.hazards() == []
+
+
+def test_skip_logic_shows_follow_up_only_when_condition_holds(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    state = services.inspection_state(inspection.id)
+    assert "B2" not in [i.id for i in state.visible]
+    state = services.answer(inspection.id, "B1", "是")
+    assert "B2" in [i.id for i in state.visible]
+    state = services.answer(inspection.id, "B2", ["灭火器"])
+    assert "B2" in state.hazards
+    # Changing the condition hides B2 and withdraws the hazard it raised.
+    state = services.answer(inspection.id, "B1", "否")
+    assert "B2" not in [i.id for i in state.visible]
+    assert "B2" not in state.hazards and "B1" in state.hazards
+
+
+def test_date_rule_uses_the_inspection_day(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    assert "B3" not in services.answer(inspection.id, "B3", "2026-09-01").hazards  # 89 days
+    assert "B3" in services.answer(inspection.id, "B3", "2026-08-30").hazards  # 91 days
+
+
+def _answer_all(services, inspection_id, a1="是"):
+    for item, value in [("A1", a1), ("A2", "否"), ("A3", 2), ("B1", "否"), ("B3", "2026-11-20")]:
+        state = services.answer(inspection_id, item, value)
+    return state
+
+
+def test_completion_refused_until_answers_photo_and_signature(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "A1", "是")
+    with pytest.raises(CompletionRefused) as caught:
+        services.complete(inspection.id)
+    problems = caught.value.problems
+    assert problems[0].startswith("还有 4 项未回答：A2、A3、B1、B3")
+    assert "隐患 A1 需要至少一张照片" in problems
+    assert any("签名" in p for p in problems)
+    state = _answer_all(services, inspection.id)
+    services.add_hazard_photo(state.hazards["A1"].id, jpeg_bytes())
+    assert services.completion_problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
+    services.sign(inspection.id, signer_name="王建国", png=_png())
+    done = services.complete(inspection.id)
+    assert done.status == "completed" and done.finished_at is not None
+    assert done.signer_name == "王建国"
+
+
+def test_signature_is_void_after_a_change(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    _answer_all(services, inspection.id, a1="否")
+    services.sign(inspection.id, signer_name="王建国", png=_png())
+    assert services.completion_problems(inspection.id) == []
+    services.answer(inspection.id, "A3", 1)
+    assert services.completion_problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
+    with pytest.raises(CompletionRefused):
+        services.complete(inspection.id)
+
+
+def test_completed_inspection_is_read_only(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    _answer_all(services, inspection.id, a1="否")
+    services.sign(inspection.id, signer_name="王建国", png=_png())
+    services.complete(inspection.id)
+    with pytest.raises(InspectionLocked):
+        services.answer(inspection.id, "A1", "是")
+    with pytest.raises(InspectionLocked):
+        services.sign(inspection.id, signer_name="别人", png=_png())
+    assert services.inspection_state(inspection.id).answers["A1"].value == "否"
+    # A new inspection of the same site starts fresh.
+    assert services.start_inspection(site.id, "sample").id != inspection.id
+
+
+def test_signature_needs_name_and_png(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    with pytest.raises(InvalidAnswer):
+        services.sign(inspection.id, signer_name=" ", png=_png())
+    with pytest.raises(InvalidAnswer):
+        services.sign(inspection.id, signer_name="王建国", png=b"GIF89a")
+
+
+@pytest.mark.parametrize("answers,colour", [
+    ({"A1": "否", "A2": "否"}, "蓝"),   # no hazard
+    ({"A1": "是", "A2": "否"}, "黄"),   # 一般 hazard under rectification
+    ({"A1": "是", "A2": "是"}, "红"),   # a 疑似重大 hazard
+])
+def test_red_yellow_blue_rating(services, site, answers, colour):
+    inspection = services.start_inspection(site.id, "sample")
+    for item, value in answers.items():
+        services.answer(inspection.id, item, value)
+    assert services.summary(inspection.id).rating.colour == colour
+
+
+def test_rating_turns_red_when_overdue_and_blue_once_closed(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
+    services.clock["today"] = date(2026, 12, 7)
+    assert services.summary(inspection.id).rating.label == "红（逾期）"
+    services.transition(hazard.id, "待复查")
+    services.record_review(hazard.id, reviewer="张三", passed=True)
+    assert services.summary(inspection.id).rating.colour == "蓝"
+
+
+def test_summary_counts_by_severity_label(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "A1", "是")
+    services.answer(inspection.id, "A2", "是")
+    summary = services.summary(inspection.id)
+    assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需主管部门认定）": 1}
+    assert (summary.answered, summary.total) == (2, 5)
+
+
+def test_checklist_must_fit_site_kind(services):
+    other = services.create_site(name="星港大厦", kind="高层公共建筑")
+    with pytest.raises(InvalidAnswer):
+        services.start_inspection(other.id, "sample")
+    assert services.checklists_for("高层公共建筑") == []
+
+
+def test_hazard_fields_persist_each_edit(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
+    services.update_hazard(hazard.id, location="3 号楼 2 单元一层楼梯间")
+    services.update_hazard(hazard.id, rect_unit="物业公司", deadline="2026-12-20")
+    row = services.hazard(hazard.id)
+    assert (row.location, row.rect_unit, row.deadline) == ("3 号楼 2 单元一层楼梯间", "物业公司", date(2026, 12, 20))
+    with pytest.raises(InvalidAnswer):
+        services.update_hazard(hazard.id, deadline="下周")
+    with pytest.raises(InvalidAnswer):
+        services.update_hazard(hazard.id, severity="特大")
+    assert services.hazard(hazard.id).deadline == date(2026, 12, 20)
+
+
+def test_manual_hazard(services, site):
+    row = services.create_hazard(site_id=site.id, description="楼道内飞线充电", location="2 楼")
+    assert row.source == "manual" and row.status == "待整改" and row.deadline == date(2026, 12, 6)
+
+
+def test_settings_persist_and_reject_bad_values(services):
+    services.save_settings(inspector_name="李四", photo_quality=70)
+    assert services.settings().inspector_name == "李四"
+    with pytest.raises(InvalidAnswer):
+        services.save_settings(photo_quality=5)
+    assert services.settings().photo_quality == 70
+    assert services.settings().text_scale == 1.0
+
+
+def test_sync_status_counts_every_change(services, site):
+    before = services.sync_status().pending
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "A1", "是")  # answer + auto hazard
+    status = services.sync_status()
+    assert status.pending == before + 3
+    assert status.last_sync_at is None
+
+
+def test_ids_are_time_ordered_uuids(services):
+    from app.store.ids import new_id
+
+    ids = [new_id() for _ in range(2000)]
+    assert ids == sorted(ids) and len(set(ids)) == 2000
+    assert all(i[14] == "7" for i in ids)
+
+
+def test_today_is_fixed_for_tests(services):
+    assert services.today() == TODAY

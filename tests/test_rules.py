@@ -1,0 +1,280 @@
+"""Hazard rules, answer validation and skip logic, evaluated from checklist data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from app.domain.rules import InvalidAnswer, describe_rule, is_hazard, validate_answer, visible_items
+from checklists.schema import Checklist
+
+BASIS = [{"doc": "中华人民共和国消防法（2021修正）", "status": "confirmed"}]
+INSPECTED_ON = date(2026, 6, 1)
+
+
+def make_item(
+    item_id: str, kind: str, hazard_when: dict[str, Any] | None = None, **fields: Any
+) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "id": item_id,
+        "question": f"检查项目 {item_id}",
+        "kind": kind,
+        "status": "confirmed",
+        "basis": BASIS,
+        **fields,
+    }
+    if hazard_when is None:
+        raw["informational"] = True
+    else:
+        raw["hazard_when"] = hazard_when
+    if kind == "number":
+        raw.setdefault("unit", "m")
+    return raw
+
+
+def make_checklist(*items: dict[str, Any], parameters: dict[str, float] | None = None) -> Checklist:
+    return Checklist.model_validate(
+        {
+            "id": "test",
+            "title": "测试清单",
+            "version": 1,
+            "scope": ["其他"],
+            "parameters": {
+                name: {"title": name, "default": value, "unit": "m", "status": "unconfirmed"}
+                for name, value in (parameters or {}).items()
+            },
+            "sections": [{"id": "main", "title": "检查", "items": list(items)}],
+        }
+    )
+
+
+def hazard(kind: str, rule: dict[str, Any], value: Any, *, params: dict[str, float] | None = None,
+           **fields: Any) -> bool:
+    """Whether ``value`` is a hazard for a one-item checklist with ``rule``."""
+    checklist = make_checklist(make_item("q", kind, rule, **fields), parameters=params)
+    return is_hazard(checklist.item("q"), value, checklist, on=INSPECTED_ON)
+
+
+COLOURS = {"options": ["红", "黄", "蓝"]}
+WASTE = {"options": ["无防渗", "无标识", "无台账"]}
+DAYS = timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule", "value", "fields", "expected"),
+    [
+        # equals on 是/否/不适用
+        ("yes_no_na", {"equals": "否"}, "否", {}, True),
+        ("yes_no_na", {"equals": "否"}, "是", {}, False),
+        # 不适用 is never a hazard, even when the rule names it
+        ("yes_no_na", {"equals": "否"}, "不适用", {}, False),
+        ("yes_no_na", {"in": ["否", "不适用"]}, "不适用", {}, False),
+        ("yes_no_na", {"in": ["否", "不适用"]}, "否", {}, True),
+        # equals / in on a choice
+        ("choice", {"equals": "红"}, "红", COLOURS, True),
+        ("choice", {"equals": "红"}, "黄", COLOURS, False),
+        ("choice", {"in": ["红", "黄"]}, "黄", COLOURS, True),
+        ("choice", {"in": ["红", "黄"]}, "蓝", COLOURS, False),
+        # in on a multi_choice: any selected option named by the rule
+        ("multi_choice", {"in": ["无防渗", "无标识"]}, ["无台账", "无标识"], WASTE, True),
+        ("multi_choice", {"in": ["无防渗", "无标识"]}, ["无台账"], WASTE, False),
+        ("multi_choice", {"in": ["无防渗", "无标识"]}, [], WASTE, False),
+        # literal comparisons, with the value exactly at the threshold
+        ("number", {"lt": 4}, 3.9, {}, True),
+        ("number", {"lt": 4}, 4.0, {}, False),
+        ("number", {"le": 4}, 4.0, {}, True),
+        ("number", {"le": 4}, 4.1, {}, False),
+        ("number", {"gt": 2}, 2.5, {}, True),
+        ("number", {"gt": 2}, 2.0, {}, False),
+        ("number", {"ge": 2}, 2.0, {}, True),
+        ("number", {"ge": 2}, 1.9, {}, False),
+        # an int answer compares like a float
+        ("number", {"gt": 2}, 3, {}, True),
+        # older_than_days: strictly more than N days before the inspection
+        ("date", {"older_than_days": 365}, INSPECTED_ON - 366 * DAYS, {}, True),
+        ("date", {"older_than_days": 365}, INSPECTED_ON - 365 * DAYS, {}, False),
+        ("date", {"older_than_days": 365}, INSPECTED_ON, {}, False),
+        # a future date (typed wrongly) is not "old"
+        ("date", {"older_than_days": 0}, INSPECTED_ON + DAYS, {}, False),
+        ("date", {"older_than_days": 0}, INSPECTED_ON - DAYS, {}, True),
+        # no answer yet
+        ("yes_no_na", {"equals": "否"}, None, {}, False),
+        ("number", {"lt": 4}, None, {}, False),
+    ],
+)
+def test_literal_rule(
+    kind: str, rule: dict[str, Any], value: Any, fields: dict[str, Any], expected: bool
+) -> None:
+    assert hazard(kind, rule, value, **fields) is expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "expected"),
+    [
+        ({"lt_param": "limit"}, 2.9, True),
+        ({"lt_param": "limit"}, 3.0, False),  # at the threshold
+        ({"le_param": "limit"}, 3.0, True),
+        ({"le_param": "limit"}, 3.1, False),
+        ({"gt_param": "limit"}, 3.1, True),
+        ({"gt_param": "limit"}, 3.0, False),
+        ({"ge_param": "limit"}, 3.0, True),
+        ({"ge_param": "limit"}, 2.9, False),
+    ],
+)
+def test_number_rule_with_parameter(rule: dict[str, Any], value: float, expected: bool) -> None:
+    assert hazard("number", rule, value, params={"limit": 3}, status="unconfirmed") is expected
+
+
+@pytest.mark.parametrize(
+    ("age_days", "expected"),
+    [
+        (30, False),  # exactly at the threshold
+        (31, True),
+        (0, False),
+    ],
+)
+def test_older_than_days_with_parameter(age_days: int, expected: bool) -> None:
+    value = INSPECTED_ON - age_days * DAYS
+    rule = {"older_than_days_param": "max_age"}
+    assert hazard("date", rule, value, params={"max_age": 30}, status="unconfirmed") is expected
+
+
+def test_changing_a_parameter_moves_the_threshold() -> None:
+    rule = {"lt_param": "min_width"}
+    assert hazard("number", rule, 3.8, params={"min_width": 4}, status="unconfirmed") is True
+    assert hazard("number", rule, 3.8, params={"min_width": 3.5}, status="unconfirmed") is False
+
+
+def test_informational_item_is_never_a_hazard() -> None:
+    checklist = make_checklist(make_item("category", "choice", None, options=["一类", "二类"]))
+    assert is_hazard(checklist.item("category"), "一类", checklist, on=INSPECTED_ON) is False
+
+
+# --- validate_answer ---------------------------------------------------------------------------
+
+NUMBER = make_checklist(make_item("width", "number", {"lt": 4}, min=0, max=50)).item("width")
+CHOICE = make_checklist(make_item("colour", "choice", {"equals": "红"}, **COLOURS)).item("colour")
+MULTI = make_checklist(make_item("waste", "multi_choice", {"in": ["无防渗"]}, **WASTE)).item("waste")
+DATE = make_checklist(make_item("checked", "date", {"older_than_days": 365})).item("checked")
+YES_NO = make_checklist(make_item("blocked", "yes_no_na", {"equals": "是"})).item("blocked")
+TEXT = make_checklist(make_item("note", "text")).item("note")
+PHOTO = make_checklist(make_item("pic", "photo")).item("pic")
+
+
+@pytest.mark.parametrize(
+    ("item", "raw", "expected"),
+    [
+        (NUMBER, "3.5", 3.5),  # typed text
+        (NUMBER, " 4 ", 4.0),  # stray spaces
+        (NUMBER, 7, 7.0),
+        (NUMBER, 0, 0.0),  # the bounds themselves are allowed
+        (NUMBER, 50, 50.0),
+        (CHOICE, "黄", "黄"),
+        (YES_NO, "不适用", "不适用"),
+        (DATE, "2026-11-01", date(2026, 11, 1)),
+        (DATE, date(2025, 1, 2), date(2025, 1, 2)),
+        (TEXT, "  门卫称钥匙在物业  ", "门卫称钥匙在物业"),
+        (PHOTO, ["ab12", "cd34"], ["ab12", "cd34"]),
+        # multi_choice keeps the checklist's option order, whatever order was tapped
+        (MULTI, ["无台账", "无防渗"], ["无防渗", "无台账"]),
+        (MULTI, [], []),
+    ],
+)
+def test_valid_answer_is_normalised(item: Any, raw: Any, expected: Any) -> None:
+    assert validate_answer(item, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("item", "raw", "message"),
+    [
+        (NUMBER, -1, "数值不能小于 0m"),
+        (NUMBER, "50.5", "数值不能大于 50m"),
+        (NUMBER, "四米", "请输入数字（收到 '四米'）"),
+        (NUMBER, "", "请输入数字（收到 ''）"),
+        (NUMBER, True, "请输入数字（收到 True）"),
+        (NUMBER, "nan", "请输入数字（收到 'nan'）"),
+        (DATE, "2026-13-01", "日期格式应为 年-月-日，如 2026-11-01（收到 '2026-13-01'）"),
+        (DATE, "下周", "日期格式应为 年-月-日，如 2026-11-01（收到 '下周'）"),
+        (CHOICE, "紫", "请从选项中选择（收到 '紫'）"),
+        (MULTI, ["无防渗", "无围堰"], "选项不存在：无围堰"),
+        (MULTI, "无防渗", "多选题的答案应为选项列表"),
+        (YES_NO, "有", "请选择 是 / 否 / 不适用（收到 '有'）"),
+        (TEXT, "   ", "请填写内容"),
+        (PHOTO, "ab12", "照片题的答案应为照片编号列表"),
+    ],
+)
+def test_invalid_answer_is_refused_in_chinese(item: Any, raw: Any, message: str) -> None:
+    with pytest.raises(InvalidAnswer) as caught:
+        validate_answer(item, raw)
+    assert (caught.value.item_id, caught.value.message) == (item.id, message)
+    assert str(caught.value) == f"{item.id}: {message}"
+
+
+# --- skip logic --------------------------------------------------------------------------------
+
+SKIP = make_checklist(
+    make_item("has_storage", "yes_no_na", {"equals": "否"}),
+    # shown only for sites that store waste
+    make_item("store_kind", "choice", {"equals": "露天"}, options=["库房", "露天"],
+              applies_if={"item": "has_storage", "equals": "是"}),
+    # chained: shown only for a 库房, which itself needs has_storage = 是
+    make_item("room_sign", "yes_no_na", {"equals": "否"}, applies_if={"item": "store_kind", "equals": "库房"}),
+    make_item("defects", "multi_choice", {"in": ["无防渗"]}, options=["无防渗", "无标识"]),
+    # shown when any selected defect matches
+    make_item("photo_note", "text", None, applies_if={"item": "defects", "in": ["无防渗"]}),
+)
+
+
+def visible(answers: dict[str, Any]) -> list[str]:
+    return [item.id for item in visible_items(SKIP, answers)]
+
+
+@pytest.mark.parametrize(
+    ("answers", "shown"),
+    [
+        # nothing answered: only unconditional items
+        ({}, ["has_storage", "defects"]),
+        # condition not met
+        ({"has_storage": "否"}, ["has_storage", "defects"]),
+        ({"has_storage": "不适用"}, ["has_storage", "defects"]),
+        # condition met: the dependent item appears, its own dependent waits for an answer
+        ({"has_storage": "是"}, ["has_storage", "store_kind", "defects"]),
+        ({"has_storage": "是", "store_kind": "露天"}, ["has_storage", "store_kind", "defects"]),
+        ({"has_storage": "是", "store_kind": "库房"}, ["has_storage", "store_kind", "room_sign", "defects"]),
+        # the parent was changed back: the chained item hides although its own condition still holds
+        ({"has_storage": "否", "store_kind": "库房"}, ["has_storage", "defects"]),
+        # multi_choice parent: any selected option from `in`
+        ({"defects": ["无标识"]}, ["has_storage", "defects"]),
+        ({"defects": ["无标识", "无防渗"]}, ["has_storage", "defects", "photo_note"]),
+    ],
+)
+def test_visible_items_follow_applies_if(answers: dict[str, Any], shown: list[str]) -> None:
+    assert visible(answers) == shown
+
+
+# --- describe_rule -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule", "fields", "params", "text"),
+    [
+        ("yes_no_na", {"equals": "否"}, {}, None, "选择“否”即为隐患"),
+        ("choice", {"in": ["红", "黄"]}, COLOURS, None, "选择“红、黄”即为隐患"),
+        ("multi_choice", {"in": ["无防渗", "无标识"]}, WASTE, None, "选中“无防渗、无标识”中任一项即为隐患"),
+        ("number", {"lt": 4}, {}, None, "小于 4m 即为隐患"),
+        ("number", {"le": 2.5}, {"unit": "MPa"}, None, "不大于 2.5MPa 即为隐患"),
+        ("number", {"gt": 2}, {"unit": "人"}, None, "大于 2人 即为隐患"),
+        ("number", {"ge": 10}, {}, None, "不小于 10m 即为隐患"),
+        # a parameter reads as its current value
+        ("number", {"lt_param": "min_width"}, {"status": "unconfirmed"}, {"min_width": 3.5}, "小于 3.5m 即为隐患"),
+        ("date", {"older_than_days": 365}, {}, None, "距检查日超过 365 天即为隐患"),
+        ("date", {"older_than_days_param": "age"}, {"status": "unconfirmed"}, {"age": 30}, "距检查日超过 30 天即为隐患"),
+        ("text", None, {}, None, "仅作记录"),
+    ],
+)
+def test_describe_rule(kind: str, rule: dict[str, Any] | None, fields: dict[str, Any],
+                       params: dict[str, float] | None, text: str) -> None:
+    checklist = make_checklist(make_item("q", kind, rule, **fields), parameters=params)
+    assert describe_rule(checklist.item("q"), checklist) == text
