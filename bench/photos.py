@@ -103,7 +103,12 @@ data = open({path!r}, "rb").read()
 wm = Watermark(datetime(2026, 11, 29, 9, 46, 3, tzinfo=timezone.utc), "浦东新区某某化工有限公司 危废暂存间",
                "王伟", "灭火器压力表指针在绿区", (31.230416, 121.473701))
 p = process_photo(data, watermark=wm)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+try:  # VmHWM: peak RSS of this exec'd image only.  ru_maxrss would also count the
+    # parent's RSS inherited at fork time (Linux keeps the pre-exec high-water mark).
+    with open("/proc/self/status") as f:
+        print(next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")))
+except (OSError, StopIteration):
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 

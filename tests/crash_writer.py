@@ -23,10 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 from checklists import Checklist  # noqa: E402
-from conftest import SAMPLE, TODAY  # noqa: E402
+from tests.conftest import SAMPLE, TODAY  # noqa: E402
 
 from app.services import open_services  # noqa: E402
 

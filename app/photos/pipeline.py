@@ -317,6 +317,9 @@ def _encode_jpeg(img: Image.Image, quality: int, icc: bytes | None = None) -> by
     return buf.getvalue()
 
 
+_FONT_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=16)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
@@ -353,25 +356,27 @@ def _draw_watermark(img: Image.Image, lines: list[str], font_path: Path) -> None
     w, h = img.size
     size = max(10, round(min(w, h) / 34))
     pad = max(4, round(size * 0.6))
-    font = _font(str(font_path), size)
-    wrapped = [seg for line in lines for seg in _wrap(line, font, w - 2 * pad)]
-    line_h = round(size * 1.35)
-    band_h = len(wrapped) * line_h + 2 * pad - (line_h - size)
-    if band_h > h * 0.45:  # tiny image: shrink once to fit
-        size = max(6, int(size * h * 0.45 / band_h))
-        pad = max(2, round(size * 0.6))
+    with _FONT_LOCK:
         font = _font(str(font_path), size)
         wrapped = [seg for line in lines for seg in _wrap(line, font, w - 2 * pad)]
         line_h = round(size * 1.35)
-        band_h = min(h, len(wrapped) * line_h + 2 * pad - (line_h - size))
+        band_h = len(wrapped) * line_h + 2 * pad - (line_h - size)
+        if band_h > h * 0.45:  # tiny image: shrink once to fit
+            size = max(6, int(size * h * 0.45 / band_h))
+            pad = max(2, round(size * 0.6))
+            font = _font(str(font_path), size)
+            wrapped = [seg for line in lines for seg in _wrap(line, font, w - 2 * pad)]
+            line_h = round(size * 1.35)
+            band_h = min(h, len(wrapped) * line_h + 2 * pad - (line_h - size))
     box = (0, h - band_h, w, h)
     band = img.crop(box)
     band = Image.blend(band, Image.new("RGB", band.size, (0, 0, 0)), 0.55)
     draw = ImageDraw.Draw(band)
     y = pad
-    for seg in wrapped:
-        draw.text((pad, y), seg, font=font, fill=(255, 255, 255))
-        y += line_h
+    with _FONT_LOCK:  # cached FreeType faces are shared between threads
+        for seg in wrapped:
+            draw.text((pad, y), seg, font=font, fill=(255, 255, 255))
+            y += line_h
     img.paste(band, box)
 
 

@@ -47,24 +47,57 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
             values[k] = v.isoformat() if isinstance(v, date) else v
         return row
 
-    def on_blur_of(name: str):
-        async def handler(e: Any) -> None:
-            value = (e.control.value or "").strip()
-            if value == values[name]:
-                return
-            row = await persist(**{name: value})
-            if row is None:
-                return
+    pending: dict[str, str] = {}
+    timer: dict[str, Any] = {"task": None}
+
+    async def flush() -> None:
+        while pending:
+            name, value = next(iter(pending.items()))
+            del pending[name]
+            if value != values[name]:
+                await persist(**{name: value})
+        ui.page.update()
+
+    async def flush_later() -> None:
+        import asyncio
+
+        await asyncio.sleep(0.8)
+        timer["task"] = None
+        await flush()
+
+    def on_change_of(name: str):
+        def handler(e: Any) -> None:
+            pending[name] = (e.control.value or "").strip()
+            if timer["task"] is None:
+                timer["task"] = ui.page.run_task(flush_later)
 
         return handler
 
-    description = W.field("隐患描述", h.description, multiline=True, on_blur=on_blur_of("description"),
+    def on_blur_of(name: str):
+        async def handler(e: Any) -> None:
+            pending[name] = (e.control.value or "").strip()
+            await flush()
+
+        return handler
+
+    async def leave(_e: Any) -> None:
+        if editable:
+            for name, tf in (("description", description), ("location", location), ("rect_unit", rect_unit),
+                             ("requirement", requirement), ("deadline", deadline)):
+                if (tf.value or "").strip() != values[name]:
+                    pending[name] = (tf.value or "").strip()
+            await flush()
+            if err.visible:
+                return
+        await ui.go(back)
+
+    description = W.field("隐患描述", h.description, multiline=True, on_blur=on_blur_of("description"), on_change=on_change_of("description"),
                           read_only=not editable)
-    location = W.field("隐患部位", h.location, hint="如：3号楼北侧消防车道", on_blur=on_blur_of("location"),
+    location = W.field("隐患部位", h.location, hint="如：3号楼北侧消防车道", on_blur=on_blur_of("location"), on_change=on_change_of("location"),
                        read_only=not editable)
-    rect_unit = W.field("整改责任单位", h.rect_unit, hint="如：XX物业服务中心", on_blur=on_blur_of("rect_unit"),
+    rect_unit = W.field("整改责任单位", h.rect_unit, hint="如：XX物业服务中心", on_blur=on_blur_of("rect_unit"), on_change=on_change_of("rect_unit"),
                         read_only=not editable)
-    requirement = W.field("整改要求", h.requirement, multiline=True, on_blur=on_blur_of("requirement"),
+    requirement = W.field("整改要求", h.requirement, multiline=True, on_blur=on_blur_of("requirement"), on_change=on_change_of("requirement"),
                           read_only=not editable)
     deadline = W.field("整改期限（年-月-日）", h.deadline.isoformat(), on_blur=on_blur_of("deadline"),
                        on_submit=on_blur_of("deadline"), read_only=not editable,
@@ -143,7 +176,7 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
                          disabled=not editable)]),
         err,
         saved,
-        W.button("返回检查" if back.startswith("/run/") else "返回台账", ui.go_handler(back),
+        W.button("返回检查" if back.startswith("/run/") else "返回台账", leave,
                  icon=ft.Icons.ARROW_BACK),
     ]
     return ui.view("隐患信息", body, parent=back)

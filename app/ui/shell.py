@@ -111,7 +111,7 @@ class AppUI:
         for pattern, builder in self.routes:
             tr = ft.TemplateRoute(path)
             if tr.match(pattern):
-                params = {k: v for k, v in vars(tr).items() if k != "route"}
+                params = {k: v for k, v in vars(tr).items() if k != "route" and not k.startswith("_")}
                 return builder, params
         return None
 

@@ -1,0 +1,125 @@
+"""Finish: summary, completion problems, the representative's signature, 完成检查 (then read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from . import theme as T
+from . import widgets as W
+from .signature import SignaturePad
+
+
+async def build(ui: Any, inspection_id: str) -> ft.View:
+    svc = ui.svc
+    state = await ui.call(svc.inspection_state, inspection_id)
+    summary = await ui.call(svc.summary, inspection_id)
+    insp = state.inspection
+    done = insp.status == "completed"
+
+    rows: list[ft.Control] = [
+        ft.Text(f"{state.site.name} · {state.checklist.title}", size=18, weight=ft.FontWeight.W_700,
+                color=T.TEXT),
+        ft.Text(f"已答 {summary.answered}/{summary.total} 项", size=17, color=T.TEXT, key="answered"),
+    ]
+    if summary.hazards_by_severity:
+        for label, n in summary.hazards_by_severity.items():
+            rows.append(ft.Text(f"{label}：{n} 项", size=16, color=T.DANGER, weight=ft.FontWeight.W_600))
+    else:
+        rows.append(ft.Text("未发现隐患", size=16, color=T.OK, weight=ft.FontWeight.W_600))
+    rating = summary.rating
+    if rating is not None:
+        colour = getattr(rating, "colour", "")
+        rows.append(ft.Row([
+            ft.Container(ft.Text(f"{colour}色", size=18, color="#FFFFFF" if colour != "黄" else T.TEXT,
+                                 weight=ft.FontWeight.W_700),
+                         bgcolor=T.RATING_COLOURS.get(colour, T.MUTED), border_radius=8,
+                         padding=ft.Padding.symmetric(horizontal=14, vertical=6)),
+            ft.Text(getattr(rating, "label", ""), size=16, color=T.TEXT, expand=True),
+        ]))
+    summary_card = W.card(ft.Column(rows, spacing=6), bgcolor=T.SURFACE)
+
+    hazard_list = ft.Column(spacing=6)
+    for item_id, h in state.hazards.items():
+        hazard_list.controls.append(W.card(ft.Column([
+            ft.Row([W.severity_pill(h.severity), ft.Text(f"{item_id} · 照片 {len(h.photo_shas)} 张", size=14,
+                                                          color=T.MUTED)], wrap=True),
+            ft.Text(h.description, size=15, color=T.TEXT),
+        ], spacing=4), on_click=ui.go_handler(f"/hazard/{h.id}"), padding=10))
+
+    if done:
+        png = await ui.call(svc.signature_png, inspection_id)
+        body: list[ft.Control] = [
+            W.banner("检查已完成，记录只读", fg=T.OK, bg=T.OK_BG, icon=ft.Icons.TASK_ALT),
+            summary_card,
+            ft.Text(f"签名人：{insp.signer_name or ''}　签名时间：{W.fmt_dt(insp.signed_at)}", size=15, color=T.TEXT),
+        ]
+        if png:
+            body.append(ft.Container(ft.Image(src=png, width=340, fit=ft.BoxFit.CONTAIN),
+                                     border=ft.Border.all(1, T.BORDER), border_radius=8))
+        if hazard_list.controls:
+            body += [W.section_title(f"本次隐患（{len(hazard_list.controls)}）"), hazard_list]
+        body += [
+            W.button("查看隐患台账", ui.go_handler("/ledger"), icon=ft.Icons.LIST_ALT),
+            W.button("查看检查记录", ui.go_handler(f"/run/{inspection_id}"), variant="outlined"),
+            W.button("返回首页", ui.go_handler("/"), variant="outlined", icon=ft.Icons.HOME_OUTLINED),
+        ]
+        return ui.view("检查完成", body, parent="/")
+
+    problems_col = ft.Column(spacing=4)
+
+    def show_problems(problems: list[str]) -> None:
+        problems_col.controls = [W.banner(p) for p in problems]
+
+    show_problems([p for p in summary.problems])
+    err = W.error_text()
+    pad_w = 520 if ui.wide else max(260, min(360, (ui.page.width or 390) - 40))
+    pad = SignaturePad(width=pad_w, height=180)
+    signer = W.field("签名人姓名", insp.signer_name or "", hint="现场负责人")
+    signed_note = ft.Text("已签名（记录未修改）" if state.signature_valid else "", size=14, color=T.OK,
+                          visible=state.signature_valid)
+
+    def clear(_e: Any) -> None:
+        pad.clear()
+
+    async def complete(_e: Any) -> None:
+        err.visible = False
+        name = (signer.value or "").strip()
+        try:
+            if not pad.empty:
+                png = pad.to_png()
+                await ui.call(lambda: svc.sign(inspection_id, signer_name=name, png=png))
+            elif not state.signature_valid:
+                err.value, err.visible = "请现场负责人在签名板上签名", True
+                return
+            await ui.call(svc.complete, inspection_id)
+        except Exception as exc:  # noqa: BLE001 - CompletionRefused / InvalidAnswer carry Chinese text
+            problems = getattr(exc, "problems", None)
+            if problems:
+                show_problems(problems)
+                err.value, err.visible = "还不能完成检查，请先处理上面的问题", True
+            else:
+                err.value, err.visible = getattr(exc, "message", None) or f"完成失败：{exc}", True
+            return
+        ui.toast("检查已完成")
+        await ui.refresh()
+
+    body = [
+        summary_card,
+        problems_col,
+    ]
+    if hazard_list.controls:
+        body += [W.section_title(f"本次隐患（{len(hazard_list.controls)}）"), hazard_list]
+    body += [
+        W.button("返回检查", ui.go_handler(f"/run/{inspection_id}"), variant="outlined",
+                 icon=ft.Icons.ARROW_BACK),
+        W.section_title("现场负责人签名"),
+        ft.Text("签名即确认以上检查结果和隐患整改要求；签名后如修改记录需重新签名。", size=14, color=T.MUTED),
+        signer,
+        ft.Row([pad.control], alignment=ft.MainAxisAlignment.CENTER),
+        ft.Row([W.button("清除签名", clear, variant="outlined", icon=ft.Icons.CLEAR), signed_note], wrap=True),
+        err,
+        W.button("完成检查", complete, variant="ok", icon=ft.Icons.TASK_ALT, height=60),
+    ]
+    return ui.view("完成检查", body, parent=f"/run/{inspection_id}")

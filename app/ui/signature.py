@@ -1,0 +1,113 @@
+"""Signature pad: strokes drawn with a GestureDetector on a Canvas, exported to PNG with Pillow."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import flet as ft
+import flet.canvas as cv
+
+from . import theme as T
+
+Stroke = list[tuple[float, float]]
+
+
+def strokes_to_png(strokes: list[Stroke], width: float, height: float, *, scale: float = 2.0,
+                   line_width: float = 3.0) -> bytes:
+    """Render strokes (pad coordinates) as a black-on-white PNG."""
+    from PIL import Image, ImageDraw
+
+    w, h = max(1, int(width * scale)), max(1, int(height * scale))
+    img = Image.new("RGB", (w, h), "white")
+    draw = ImageDraw.Draw(img)
+    lw = max(1, int(line_width * scale))
+    for stroke in strokes:
+        pts = [(x * scale, y * scale) for x, y in stroke]
+        if len(pts) == 1:
+            x, y = pts[0]
+            draw.ellipse((x - lw / 2, y - lw / 2, x + lw / 2, y + lw / 2), fill="black")
+        elif pts:
+            draw.line(pts, fill="black", width=lw, joint="curve")
+            for x, y in (pts[0], pts[-1]):
+                draw.ellipse((x - lw / 2, y - lw / 2, x + lw / 2, y + lw / 2), fill="black")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+class SignaturePad:
+    """A white pad; ``strokes`` holds what was drawn, ``control`` is what to add to the page."""
+
+    def __init__(self, width: float = 340, height: float = 180, on_change: Any = None):
+        self.width = width
+        self.height = height
+        self.strokes: list[Stroke] = []
+        self.on_change = on_change
+        self.canvas = cv.Canvas(shapes=[], width=width, height=height)
+        self.hint = ft.Text("请在此处签名", size=16, color="#9AA0A6")
+        self.control = ft.Semantics(
+            label="签名板",
+            content=ft.GestureDetector(
+                content=ft.Container(
+                    ft.Stack([ft.Container(self.hint, alignment=ft.Alignment.CENTER, width=width, height=height),
+                              self.canvas], width=width, height=height),
+                    bgcolor="#FFFFFF", border=ft.Border.all(2, T.PRIMARY), border_radius=8,
+                    width=width + 4, height=height + 4,
+                ),
+                # Axis drags (not pan) so the pad wins the gesture arena against the page scroll.
+                on_vertical_drag_start=self._start, on_vertical_drag_update=self._move,
+                on_vertical_drag_end=self._end,
+                on_horizontal_drag_start=self._start, on_horizontal_drag_update=self._move,
+                on_horizontal_drag_end=self._end,
+                drag_interval=16,
+            ),
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.strokes)
+
+    def _paint(self) -> ft.Paint:
+        return ft.Paint(color="#000000", stroke_width=3, style=ft.PaintingStyle.STROKE,
+                        stroke_cap=ft.StrokeCap.ROUND, stroke_join=ft.StrokeJoin.ROUND)
+
+    def _point(self, pos: Any) -> tuple[float, float]:
+        x = min(max(float(pos.x), 0.0), self.width)
+        y = min(max(float(pos.y), 0.0), self.height)
+        return x, y
+
+    def _start(self, e: ft.DragStartEvent) -> None:
+        self.strokes.append([self._point(e.local_position)])
+        self.hint.visible = False
+        self._redraw_last()
+
+    def _move(self, e: ft.DragUpdateEvent) -> None:
+        if not self.strokes:
+            self.strokes.append([])
+        self.strokes[-1].append(self._point(e.local_position))
+        self._redraw_last()
+
+    def _end(self, _e: Any) -> None:
+        if self.on_change:
+            self.on_change()
+
+    def _redraw_last(self) -> None:
+        stroke = self.strokes[-1]
+        elements: list[Any] = [cv.Path.MoveTo(*stroke[0])] + [cv.Path.LineTo(x, y) for x, y in stroke[1:]]
+        path = cv.Path(elements=elements, paint=self._paint())
+        if len(self.canvas.shapes) < len(self.strokes):
+            self.canvas.shapes.append(path)
+        else:
+            self.canvas.shapes[-1] = path
+        self.canvas.update()
+        if self.hint.visible is False:
+            self.hint.update()
+
+    def clear(self) -> None:
+        self.strokes = []
+        self.canvas.shapes = []
+        self.hint.visible = True
+
+    def to_png(self) -> bytes:
+        return strokes_to_png(self.strokes, self.width, self.height)

@@ -1,0 +1,43 @@
+"""The project stays buildable as an APK: [tool.flet] is complete and flet packages are pinned."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_flet_build_finds_its_entry_module_and_assets():
+    app = PYPROJECT["tool"]["flet"]["app"]
+    app_dir = REPO / app["path"]
+    assert (app_dir / f"{app['module']}.py").is_file()
+    assert list((app_dir / "assets" / "fonts").glob("*.otf")) or list((app_dir / "assets" / "fonts").glob("*.ttf"))
+    for excluded in app["exclude"]:
+        assert excluded not in ("app", "checklists", "assets", "sync"), "the packaged app needs it"
+
+
+def test_flet_build_has_identity_and_permissions():
+    flet = PYPROJECT["tool"]["flet"]
+    assert flet["org"] and flet["product"] and PYPROJECT["project"]["version"]
+    assert {"camera", "location"} <= set(flet["permissions"])
+    android = flet["android"]["permission"]
+    assert android["android.permission.INTERNET"] is True
+    assert android["android.permission.CAMERA"] is True
+    assert android["android.permission.ACCESS_BACKGROUND_LOCATION"] is False
+
+
+def test_every_flet_package_is_pinned_to_one_exact_version():
+    deps = PYPROJECT["project"]["dependencies"]
+    for group in PYPROJECT["project"].get("optional-dependencies", {}).values():
+        deps = deps + group
+    flet = [d for d in deps if re.match(r"flet([-_][a-z]+)?\b", d)]
+    assert flet, "flet must be a dependency"
+    versions = set()
+    for dep in flet:
+        match = re.fullmatch(r"flet(?:[-_][a-z]+)?(?:\[[a-z,]+\])?==(\d+\.\d+\.\d+)", dep)
+        assert match, f"{dep} is not pinned with =="
+        versions.add(match.group(1))
+    assert len(versions) == 1, f"flet packages pinned to different versions: {versions}"
