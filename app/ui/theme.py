@@ -45,11 +45,15 @@ def font_file() -> str | None:
 
 
 def build_theme(scale: float = 1.0) -> ft.Theme:
+    family = FONT_FAMILY if font_file() else None
+
     def ts(size: float, weight: ft.FontWeight | None = None) -> ft.TextStyle:
-        return ft.TextStyle(size=round(size * scale, 1), weight=weight, color=TEXT)
+        # A text_theme style without font_family falls back to the platform font (tofu on web):
+        # Theme.font_family alone does not reach styles given here.
+        return ft.TextStyle(size=round(size * scale, 1), weight=weight, color=TEXT, font_family=family)
 
     return ft.Theme(
-        font_family=FONT_FAMILY if font_file() else None,
+        font_family=family,
         color_scheme=ft.ColorScheme(
             primary=PRIMARY,
             on_primary=ON_PRIMARY,
