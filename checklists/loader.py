@@ -86,11 +86,14 @@ def load_file(
         checklist = Checklist.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ChecklistError(name, _describe(first, raw), item_id=_item_id_at(raw, first["loc"])) from exc
+        item_id = _item_id_at(raw, first["loc"])
+        line = _item_line(text, item_id) if item_id else _line_at(text, first["loc"])
+        raise ChecklistError(name, _describe(first, raw), item_id=item_id, line=line) from exc
     try:
         check_consistency(checklist)
     except ItemProblem as exc:
-        raise ChecklistError(name, exc.message, item_id=exc.item_id) from exc
+        line = _item_line(text, exc.item_id) if exc.item_id else None
+        raise ChecklistError(name, exc.message, item_id=exc.item_id, line=line) from exc
 
     if previous_versions and checklist.id in previous_versions:
         before = previous_versions[checklist.id]
@@ -185,6 +188,49 @@ def _describe(error: Mapping[str, Any], raw: Any = None) -> str:
     if error["type"] == "extra_forbidden":
         return f"{where}unknown field '{field_path}'"
     return f"{where}{field_path}: {msg}" if field_path else f"{where}{msg}"
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+
+
+def _line_at(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the deepest YAML node an error location reaches."""
+    node, line = _compose(text), None
+    for part in loc:
+        key = "in" if part == "in_" else part
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _item_line(text: str, item_id: str) -> int | None:
+    """The line of ``id: <item_id>`` (the last one, which is the culprit of a duplicate)."""
+    found = None
+    for section in _children(_compose(text), "sections"):
+        for item in _children(section, "items"):
+            if isinstance(item, yaml.MappingNode):
+                for key, value in item.value:
+                    if key.value == "id" and value.value == item_id:
+                        found = value.start_mark.line + 1
+    return found
+
+
+def _children(node: yaml.Node | None, key: str) -> list[yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    value = next((v for k, v in node.value if k.value == key), None)
+    return value.value if isinstance(value, yaml.SequenceNode) else []
 
 
 def _node_at(raw: Any, loc: tuple[Any, ...]) -> Any:

@@ -85,7 +85,7 @@ def test_folder_with_a_broken_file_names_file_and_item_and_exits_1(tmp_path: Pat
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.splitlines() == [
         "OK  lifeline.yaml  lifeline v1 生命通道: 2 项 / 1 部分 / 1 参数",
-        "ERROR  draft.yaml: item blocked: "
+        f"ERROR  draft.yaml:{line_of(tmp_path / 'draft.yaml', 'id: blocked')}: item blocked: "
         "hazard rule 'gt' does not fit answer kind 'yes_no_na' (fits: equals, in)",
         f"{tmp_path}: 1 个清单通过, 1 个错误 (1 ok, 1 error(s))",
     ]
@@ -115,3 +115,9 @@ def test_folder_without_checklists_is_an_error(tmp_path: Path) -> None:
 
     assert proc.returncode == 1
     assert "no checklist files" in proc.stdout
+
+
+def line_of(path: Path, text: str) -> int:
+    """1-based line of the first line of ``path`` ending with ``text``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.endswith(text))

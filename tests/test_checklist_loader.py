@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -225,9 +226,26 @@ def test_broken_file_is_refused_with_precise_message(
         load_file(path)
 
     err = caught.value
-    assert (err.file, err.item_id, err.message, err.line) == (name, item_id, message, None)
-    where = name if item_id is None else f"{name}: item {item_id}"
+    assert (err.file, err.item_id, err.message) == (name, item_id, message)
+    if item_id is not None:
+        # The line is the one an editor jumps to: the (last) `id: <item>` of the item at fault.
+        text = path.read_text(encoding="utf-8").splitlines()
+        id_lines = [n for n, line in enumerate(text, 1) if re.search(rf"\bid: {re.escape(item_id)}$", line)]
+        assert err.line == id_lines[-1]
+    where = name if err.line is None else f"{name}:{err.line}"
+    where += "" if item_id is None else f": item {item_id}"
     assert str(err) == f"{where}: {message}"
+
+
+def test_checklist_level_error_names_the_line(tmp_path: Path) -> None:
+    raw = mutated(lambda d: d.update(version=0))
+    path = tmp_path / "v0.yaml"
+    write(path, raw)
+    with pytest.raises(ChecklistError) as caught:
+        load_file(path)
+    line = path.read_text(encoding="utf-8").splitlines()[caught.value.line - 1]
+    assert line == "version: 0"
+    assert str(caught.value) == f"v0.yaml:{caught.value.line}: version: Input should be greater than or equal to 1"
 
 
 def test_bad_yaml_syntax_names_the_line(tmp_path: Path) -> None:
@@ -275,7 +293,9 @@ def test_folder_with_one_broken_file_still_loads_the_good_one(tmp_path: Path) ->
 
     assert list(result.checklists) == ["lifeline"]
     assert result.paths["lifeline"] == tmp_path / "lifeline.yaml"
-    assert [str(e) for e in result.errors] == ["draft.yaml: item blocked: unknown field 'hazzard_when'"]
+    line = next(n for n, text in enumerate((tmp_path / "draft.yaml").read_text(encoding="utf-8").splitlines(), 1)
+                if text.endswith("id: blocked"))
+    assert [str(e) for e in result.errors] == [f"draft.yaml:{line}: item blocked: unknown field 'hazzard_when'"]
     assert not result.ok
 
 
