@@ -239,3 +239,19 @@ def test_ids_are_time_ordered_uuids(services):
 
 def test_today_is_fixed_for_tests(services):
     assert services.today() == TODAY
+
+
+def test_shipped_checklists_load_and_versions_never_go_down(tmp_path):
+    from app.services import open_services
+    from app.store.settings import put_setting
+
+    svc = open_services(tmp_path / "d")
+    assert set(svc.checklists) == {"lifeline", "group_rental", "highrise", "hw_storage"}
+    assert svc.checklist_errors == []
+    put_setting(svc.store, "checklist_versions", {"lifeline": 99})  # as if a newer app had run
+    svc.close()
+    svc = open_services(tmp_path / "d")
+    assert "lifeline" not in svc.checklists
+    assert "version went down" in str(svc.checklist_errors[0])
+    assert {c.id for c in svc.checklists_for("群租房")} == {"group_rental"}
+    svc.close()

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from checklists import Checklist, Item, load_shipped
+from checklists import Checklist, ChecklistError, Item, load_dir
+from checklists.loader import SHIPPED_DIR
 from checklists.schema import SITE_KINDS
 
 from app.domain import lifecycle
@@ -107,11 +108,9 @@ class Services:
         self.store = Store(self.data_dir / DB_FILE, synchronous=synchronous)
         self.photos = PhotoStore(self.data_dir / "photos")
         self.today = today
+        self.checklist_errors: list[ChecklistError] = []
         if checklists is None:
-            loaded = load_shipped()
-            for error in loaded.errors:
-                log.error("shipped checklist not loaded: %s", error)
-            checklists = loaded.checklists
+            checklists = self._load_checklists()
         self.checklists = checklists
         self.site_kinds = SITE_KINDS
         self.device_id = get_setting(self.store, "device_id")
@@ -121,6 +120,18 @@ class Services:
 
     def close(self) -> None:
         self.store.close()
+
+    def _load_checklists(self) -> dict[str, Checklist]:
+        """The shipped checklists, refusing any older than a version this device already used."""
+        installed = get_setting(self.store, "checklist_versions", {})
+        loaded = load_dir(SHIPPED_DIR, previous_versions=installed)
+        for error in loaded.errors:
+            log.error("checklist not loaded: %s", error)
+        self.checklist_errors = loaded.errors
+        newest = {**installed, **{cid: c.version for cid, c in loaded.checklists.items()}}
+        if newest != installed:
+            put_setting(self.store, "checklist_versions", newest)
+        return loaded.checklists
 
     # --- sites -------------------------------------------------------------------------------
 
