@@ -38,6 +38,7 @@ def test_upgrade_from_a_first_version_database(tmp_path):
 
     assert [s.id for s in find_sites(store, "西林苑")] == ["s1"]  # rows from v1 are searchable
     assert [h.id for h in query_hazards(store, today=date(2026, 11, 29), text="楼梯间")] == ["h1"]
+    assert [h.id for h in query_hazards(store, today=date(2026, 11, 29), text="杂物")] == ["h1"]
     assert store.scalar("PRAGMA foreign_keys") == 1
     assert store.scalar("PRAGMA journal_mode") == "wal"
     store.close()
@@ -60,11 +61,11 @@ def test_failed_migration_leaves_no_trace(tmp_path, monkeypatch):
         conn.execute("CREATE TABLE half (x)")
         conn.execute("THIS IS NOT SQL")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (3, "broken", broken)])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (99, "broken", broken)])
     conn = sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)
     with pytest.raises(sqlite3.OperationalError):
         migrations.migrate(conn)
-    assert applied_versions(conn) == [1, 2]
+    assert applied_versions(conn) == [v for v, _, _ in MIGRATIONS]  # all real ones, not 99
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half'").fetchone()[0] == 0
 
 
@@ -105,6 +106,28 @@ def test_hazard_search_by_description_and_site_name(services, site):
     assert len(services.hazards(text="东侧走道")) == 1
 
 
+@pytest.mark.parametrize("query,found", [
+    ("东侧", True), ("侧", True), ("道", True),     # bigram index: start, middle and last character
+    ("西侧", False), ("东走", False),               # no false positives across windows
+    ("3", True), ("三楼", True), ("楼", True),
+])
+def test_short_hazard_search(services, site, query, found):
+    row = services.create_hazard(site_id=site.id, description="飞线充电", location="3 号楼三楼东侧走道")
+    assert [h.id for h in services.hazards(text=query)] == ([row.id] if found else [])
+
+
+def test_short_search_follows_edits_and_withdrawn_hazards(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
+    services.update_hazard(hazard.id, location="地下室")
+    assert [h.id for h in services.hazards(text="地下")] == [hazard.id]
+    services.update_hazard(hazard.id, location="屋顶")
+    assert services.hazards(text="地下") == []
+    services.answer(inspection.id, "A1", "否")  # withdraws the hazard
+    assert services.hazards(text="屋顶") == []
+    assert services.store.scalar("SELECT count(*) FROM hazards_grams") == 0
+
+
 def test_site_needs_a_name_and_known_kind(services):
     from app.services import InvalidAnswer
 
@@ -130,8 +153,9 @@ def test_hazard_photo_is_stored_by_hash_with_evidence(services, site):
     assert (row["lat"], row["lon"], row["accuracy_m"]) == (31.78, 119.95, 8.0)
     assert services.hazard(hazard.id).photo_shas == [sha]
     assert services.thumb_path(sha).exists()
-    # The same picture again is one photo, one link.
-    assert services.add_hazard_photo(hazard.id, original, gps=(31.78, 119.95)) in (sha,)
+    # The same capture again (double tap, retried upload) is one photo, one link.
+    assert services.add_hazard_photo(hazard.id, original, gps=(31.78, 119.95)) == sha
+    assert services.hazard(hazard.id).photo_shas == [sha]
 
 
 @pytest.mark.parametrize("data", [b"not an image at all", jpeg_bytes()[:2000]])

@@ -7,6 +7,7 @@ transaction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -392,6 +393,15 @@ class Services:
 
     def _store_photo(self, data: bytes, owner_kind: str, owner_id: str, hazard: HazardRow,
                      gps: tuple[float, float] | None, accuracy_m: float | None) -> str:
+        # The same capture sent twice (a double tap, a retried upload) is one photo, even
+        # though its watermark time would differ.
+        already = self.store.scalar(
+            """SELECT p.sha256 FROM photos p JOIN photo_links l ON l.photo_sha256 = p.sha256
+               WHERE p.original_sha256 = ? AND l.owner_kind = ? AND l.owner_id = ?""",
+            (hashlib.sha256(data).hexdigest(), owner_kind, owner_id),
+        )
+        if already:
+            return already
         photo = self._prepare_photo(data, hazard, gps)
         with self.store.atomic():
             self._attach_photo(photo, owner_kind, owner_id, accuracy_m)

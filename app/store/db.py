@@ -19,6 +19,7 @@ import sqlite_utils
 
 from .ids import to_text, utc_now
 from .migrations import migrate
+from .search import register_functions
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class Store:
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=10000")
+        register_functions(self.conn)
         self.db = sqlite_utils.Database(self.conn)
         self.lock = threading.RLock()
         self._depth = 0
@@ -112,4 +114,7 @@ class Store:
 
     def close(self) -> None:
         with self.lock:
+            # Keeps the planner's statistics fresh for the ledger indexes (cheap, bounded).
+            self.conn.execute("PRAGMA analysis_limit=1000")
+            self.conn.execute("PRAGMA optimize")
             self.conn.close()

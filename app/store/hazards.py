@@ -10,7 +10,7 @@ from app.domain.models import Hazard, HazardRow, Review
 
 from .db import NotFound, Store
 from .ids import new_id, to_text, utc_now
-from .search import match_clause
+from .search import matching_rowids
 
 EDITABLE = ("description", "location", "severity", "rect_unit", "requirement", "deadline")
 
@@ -88,35 +88,44 @@ def query_hazards(
     limit: int = 200,
     offset: int = 0,
 ) -> list[HazardRow]:
-    """The 隐患台账: overdue first, then by deadline; every filter optional."""
+    """The 隐患台账: overdue first, then by deadline; every filter optional.
+
+    Overdue and on-time hazards are read as two pages in (deadline, created_at) order, each
+    walking an index and stopping at the page's end, rather than sorting every match.
+    """
     where, params = [], []
-    today_text = today.isoformat()
     for column, value in (("h.status", status), ("h.severity", severity), ("h.checklist_id", checklist_id),
                           ("h.site_id", site_id), ("s.grid", grid), ("h.id", hazard_id)):
         if value:
             where.append(f"{column} = ?")
             params.append(value)
-    if overdue is not None:
-        where.append("(h.status != ? AND h.deadline < ?)" if overdue else "(h.status = ? OR h.deadline >= ?)")
-        params += [CLOSED, today_text]
     if text and text.strip():
-        clause, value = match_clause("hazards_fts", text.strip())
-        site_clause, site_value = match_clause("sites_fts", text.strip())
+        hazard_rows, hazard_value = matching_rowids("hazards_fts", text.strip())
+        site_rows, site_value = matching_rowids("sites_fts", text.strip())
         where.append(
-            f"(h.rowid IN (SELECT rowid FROM hazards_fts WHERE {clause})"
-            f" OR s.rowid IN (SELECT rowid FROM sites_fts WHERE {site_clause}))"
+            f"h.rowid IN ({hazard_rows} UNION SELECT h2.rowid FROM hazards h2 WHERE h2.site_id IN"
+            f" (SELECT id FROM sites WHERE rowid IN ({site_rows})))"
         )
-        params += [value, site_value]
-    sql = """SELECT h.*, s.name AS site_name, s.grid AS grid,
-                    (h.status != ? AND h.deadline < ?) AS overdue
-             FROM hazards h JOIN sites s ON s.id = h.site_id"""
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY overdue DESC, h.deadline, h.created_at LIMIT ? OFFSET ?"
-    rows = store.rows(sql, (CLOSED, today_text, *params, limit, offset))
+        params += [hazard_value, site_value]
+    wanted = offset + limit
+    rows: list[dict[str, Any]] = []
+    if overdue is not False:
+        rows += _page(store, where + ["h.status != ? AND h.deadline < ?"], [*params, CLOSED, today.isoformat()],
+                      wanted, overdue=True)
+    if overdue is not True and len(rows) < wanted:
+        rows += _page(store, where + ["(h.status = ? OR h.deadline >= ?)"], [*params, CLOSED, today.isoformat()],
+                      wanted - len(rows), overdue=False)
+    rows = rows[offset:wanted]
     photos = _photos_of(store, "hazard", [r["id"] for r in rows])
-    return [HazardRow.model_validate({**r, "overdue": bool(r["overdue"]), "photo_shas": photos.get(r["id"], [])})
-            for r in rows]
+    return [HazardRow.model_validate({**r, "photo_shas": photos.get(r["id"], [])}) for r in rows]
+
+
+def _page(store: Store, where: list[str], params: list[Any], limit: int, *, overdue: bool) -> list[dict[str, Any]]:
+    sql = f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {int(overdue)} AS overdue
+              FROM hazards h JOIN sites s ON s.id = h.site_id
+              WHERE {" AND ".join(where)}
+              ORDER BY h.deadline, h.created_at LIMIT ?"""
+    return store.rows(sql, (*params, limit))
 
 
 def insert_review(store: Store, hazard_id: str, reviewer: str, passed: bool, note: str) -> str:

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from .ids import to_text, utc_now
+from .search import register_functions
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
 
@@ -178,9 +179,46 @@ def m002_ledger_indexes_and_search(conn: sqlite3.Connection) -> None:
     )
 
 
+def m003_ledger_order_and_short_search(conn: sqlite3.Connection) -> None:
+    # The ledger pages by (deadline, created_at) under each filter; these indexes let a page
+    # stop after 50 rows instead of sorting every match. Short queries (1–2 characters, e.g.
+    # 消防) cannot use the trigram index, so hazards also get a bigram index: search_grams()
+    # (registered on every Store connection) writes each 2-character window as a token.
+    run_script(
+        conn,
+        """
+        DROP INDEX hazards_by_status;
+        DROP INDEX hazards_by_checklist;
+        DROP INDEX hazards_by_severity;
+        DROP INDEX hazards_by_deadline;
+        CREATE INDEX hazards_by_deadline ON hazards (deadline, created_at, status, severity, checklist_id);
+        CREATE INDEX hazards_by_status ON hazards (status, deadline, created_at, severity, checklist_id);
+        CREATE INDEX hazards_by_severity ON hazards (severity, deadline, created_at, status, checklist_id);
+        CREATE INDEX hazards_by_checklist ON hazards (checklist_id, deadline, created_at, status, severity);
+
+        CREATE VIRTUAL TABLE hazards_grams USING fts5(grams, tokenize='unicode61');
+        CREATE TRIGGER hazards_grams_ai AFTER INSERT ON hazards BEGIN
+            INSERT INTO hazards_grams(rowid, grams)
+            VALUES (new.rowid, search_grams(new.description, new.location, new.rect_unit));
+        END;
+        CREATE TRIGGER hazards_grams_ad AFTER DELETE ON hazards BEGIN
+            DELETE FROM hazards_grams WHERE rowid = old.rowid;
+        END;
+        CREATE TRIGGER hazards_grams_au AFTER UPDATE OF description, location, rect_unit ON hazards BEGIN
+            DELETE FROM hazards_grams WHERE rowid = old.rowid;
+            INSERT INTO hazards_grams(rowid, grams)
+            VALUES (new.rowid, search_grams(new.description, new.location, new.rect_unit));
+        END;
+        INSERT INTO hazards_grams(rowid, grams)
+            SELECT rowid, search_grams(description, location, rect_unit) FROM hazards;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (1, "core", m001_core),
     (2, "ledger_indexes_and_search", m002_ledger_indexes_and_search),
+    (3, "ledger_order_and_short_search", m003_ledger_order_and_short_search),
 ]
 
 
@@ -197,6 +235,7 @@ def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
 
     :param upto: stop after this version (tests build a database "as version 1 made it").
     """
+    register_functions(conn)  # m003's triggers and backfill call search_grams()
     done = set(applied_versions(conn))
     newest = max(done, default=0)
     known = max(v for v, _, _ in MIGRATIONS)

@@ -6,7 +6,7 @@ from app.domain.models import Site
 
 from .db import NotFound, Store
 from .ids import new_id, to_text, utc_now
-from .search import match_clause
+from .search import matching_rowids
 
 _COLUMNS = "id, name, address, kind, grid, contact_name, contact_phone, lat, lon, created_at, updated_at"
 
@@ -34,8 +34,8 @@ def find_sites(store: Store, text: str = "", kind: str | None = None, grid: str 
     where, params = [], []
     text = text.strip()
     if text:
-        clause, value = match_clause("sites_fts", text)
-        where.append(f"rowid IN (SELECT rowid FROM sites_fts WHERE {clause})")
+        subquery, value = matching_rowids("sites_fts", text)
+        where.append(f"rowid IN ({subquery})")
         params.append(value)
     if kind:
         where.append("kind = ?")
