@@ -103,7 +103,7 @@ def query_hazards(
         hazard_rows, hazard_value = matching_rowids("hazards_fts", text.strip())
         site_rows, site_value = matching_rowids("sites_fts", text.strip())
         where.append(
-            f"h.rowid IN ({hazard_rows} UNION SELECT h2.rowid FROM hazards h2 WHERE h2.site_id IN"
+            f"h.rowid IN ({hazard_rows} UNION ALL SELECT h2.rowid FROM hazards h2 WHERE h2.site_id IN"
             f" (SELECT id FROM sites WHERE rowid IN ({site_rows})))"
         )
         params += [hazard_value, site_value]

@@ -196,7 +196,7 @@ def m003_ledger_order_and_short_search(conn: sqlite3.Connection) -> None:
         CREATE INDEX hazards_by_severity ON hazards (severity, deadline, created_at, status, checklist_id);
         CREATE INDEX hazards_by_checklist ON hazards (checklist_id, deadline, created_at, status, severity);
 
-        CREATE VIRTUAL TABLE hazards_grams USING fts5(grams, tokenize='unicode61');
+        CREATE VIRTUAL TABLE hazards_grams USING fts5(grams, tokenize='unicode61', detail=none);
         CREATE TRIGGER hazards_grams_ai AFTER INSERT ON hazards BEGIN
             INSERT INTO hazards_grams(rowid, grams)
             VALUES (new.rowid, search_grams(new.description, new.location, new.rect_unit));
