@@ -29,6 +29,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _warm_after_listen(host: str, port: int, get_services) -> None:  # noqa: ANN001
+    """Open the database and load the checklists once the server listens, while the browser is
+    still downloading and compiling the web client, so the first session starts at once."""
+    import socket
+    import threading
+    import time
+
+    def warm() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((host if host not in ("0.0.0.0", "::") else "127.0.0.1", port),
+                                              timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        try:
+            get_services()
+            import app.ui.shell
+
+            app.ui.shell._routes()
+        except Exception:  # noqa: BLE001 - main() shows the same error on the page
+            pass
+
+    threading.Thread(target=warm, name="anxun-warm", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     data_dir = (args.data or default_data_dir()).expanduser().resolve()
@@ -48,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         from app.demo import seed_demo
 
         seed_demo(get_services())
+    else:
+        _warm_after_listen(args.host or "127.0.0.1", args.port, get_services)
 
     ft.run(
         app_main,

@@ -44,7 +44,14 @@ async def main(page: ft.Page) -> None:
     page.title = "安巡 AnXun"
     page.padding = 0
     page.spacing = 0
-    svc = await asyncio.to_thread(get_services)
+    try:
+        svc = await asyncio.to_thread(get_services)
+    except Exception as exc:  # noqa: BLE001 - show why instead of a blank page
+        log.exception("cannot open the data folder")
+        theme.apply(page)
+        page.add(ft.Container(ft.Text(f"无法打开数据：{type(exc).__name__}: {exc}", color=theme.DANGER, size=16),
+                              padding=20))
+        return
     scale = 1.0
     try:
         settings = await asyncio.to_thread(svc.settings)

@@ -20,6 +20,8 @@ from .schema import Checklist, ItemProblem, check_consistency
 log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parent
+# The C loader parses the shipped files about ten times faster (app start-up); same safe subset.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Office-local parameter values: ``{checklist_id: {parameter: value}}``.
 OVERRIDES_FILE = "parameters.yaml"
 
@@ -72,8 +74,9 @@ def load_file(
     except (OSError, UnicodeDecodeError) as exc:
         raise ChecklistError(name, f"cannot read file: {exc}") from exc
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        raw = yaml.load(text, Loader=_SafeLoader)
+    except yaml.YAMLError:
+        exc = _pure_python_error(text)  # its wording is the one office staff see documented
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
@@ -188,6 +191,14 @@ def _describe(error: Mapping[str, Any], raw: Any = None) -> str:
     if error["type"] == "extra_forbidden":
         return f"{where}unknown field '{field_path}'"
     return f"{where}{field_path}: {msg}" if field_path else f"{where}{msg}"
+
+
+def _pure_python_error(text: str) -> yaml.YAMLError:
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return exc
+    return yaml.YAMLError("the C parser refused the file")
 
 
 def _compose(text: str) -> yaml.Node | None:

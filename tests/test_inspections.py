@@ -255,3 +255,53 @@ def test_shipped_checklists_load_and_versions_never_go_down(tmp_path):
     assert "version went down" in str(svc.checklist_errors[0])
     assert {c.id for c in svc.checklists_for("群租房")} == {"group_rental"}
     svc.close()
+
+
+def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    _answer_all(services, inspection.id, a1="否")
+    services.sign(inspection.id, signer_name="王建国", png=_png())
+    assert services.summary(inspection.id).rating.colour == "黄"  # B1 否 is a 一般 hazard
+    services.create_hazard(site_id=site.id, inspection_id=inspection.id, description="楼道飞线充电",
+                           severity="重大")
+    state = services.inspection_state(inspection.id)
+    assert [h.description for h in state.other_hazards] == ["楼道飞线充电"]
+    summary = services.summary(inspection.id)
+    assert summary.rating.colour == "红"
+    assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需主管部门认定）": 1}
+    # The record changed after signing: the signature no longer covers it.
+    assert not state.signature_valid
+
+
+def test_photo_item_answer_holds_its_photos(tmp_path):
+    from app.services import open_services
+    from checklists import Checklist
+
+    import copy
+
+    from tests.conftest import SAMPLE
+
+    raw = copy.deepcopy(SAMPLE)
+    raw["sections"][1]["items"].append({
+        "id": "P1", "question": "拍摄逃生器材配置情况", "kind": "photo", "informational": True,
+        "status": "seed", "basis": raw["sections"][0]["items"][0]["basis"]})
+    svc = open_services(tmp_path / "p", checklists={"sample": Checklist.model_validate(raw)})
+    site = svc.create_site(name="某群租房", kind="群租房")
+    inspection = svc.start_inspection(site.id, "sample")
+    first = svc.add_answer_photo(inspection.id, "P1", jpeg_bytes(colour=(1, 2, 3)))
+    second = svc.add_answer_photo(inspection.id, "P1", jpeg_bytes(colour=(200, 2, 3)))
+    assert svc.inspection_state(inspection.id).answers["P1"].value == [first, second]
+    assert svc.add_answer_photo(inspection.id, "P1", jpeg_bytes(colour=(1, 2, 3))) == first  # no duplicate
+    assert svc.inspection_state(inspection.id).answers["P1"].value == [first, second]
+    with pytest.raises(InvalidAnswer):
+        svc.add_answer_photo(inspection.id, "A1", jpeg_bytes())
+    svc.close()
+
+
+def test_draft_progress_counts_visible_items(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "B1", "否")
+    (draft,) = services.drafts()
+    assert (draft.answered, draft.total) == (1, 5)  # B2 hidden while B1 is 否
+    services.answer(inspection.id, "B1", "是")
+    assert services.drafts()[0].total == 6

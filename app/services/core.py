@@ -59,6 +59,12 @@ class InspectionState:
     answered: int
     total: int
     signature_valid: bool
+    #: hazards recorded by hand during this inspection (no checklist item)
+    other_hazards: list[Hazard] = field(default_factory=list)
+
+    @property
+    def all_hazards(self) -> list[Hazard]:
+        return [*self.hazards.values(), *self.other_hazards]
 
 
 @dataclass
@@ -187,10 +193,13 @@ class Services:
         rows = []
         for r in inspection_store.drafts(self.store):
             checklist = self.checklists.get(r["checklist_id"])
+            if checklist is None:  # its checklist was refused at load; the draft stays on disk
+                continue
+            answers = {k: a.value for k, a in inspection_store.answers(self.store, r["id"]).items()}
+            visible = visible_items(checklist, answers)
             rows.append(DraftRow(
-                inspection_id=r["id"], site_name=r["site_name"],
-                checklist_title=checklist.title if checklist else r["checklist_id"],
-                answered=r["answered"], total=len(checklist.items) if checklist else 0,
+                inspection_id=r["id"], site_name=r["site_name"], checklist_title=checklist.title,
+                answered=sum(1 for item in visible if item.id in answers), total=len(visible),
                 updated_at=r["updated_at"],
             ))
         return rows
@@ -201,13 +210,14 @@ class Services:
         answers = inspection_store.answers(self.store, inspection_id)
         values = {k: a.value for k, a in answers.items()}
         visible = visible_items(checklist, values)
-        hazards = {h.item_id: h for h in hazard_store.hazards_of_inspection(self.store, inspection_id)
-                   if h.item_id is not None}
+        raised = hazard_store.hazards_of_inspection(self.store, inspection_id)
         return InspectionState(
             inspection=inspection, site=self.get_site(inspection.site_id), checklist=checklist,
-            answers=answers, visible=visible, hazards=hazards,
+            answers=answers, visible=visible,
+            hazards={h.item_id: h for h in raised if h.item_id is not None},
+            other_hazards=[h for h in raised if h.item_id is None],
             answered=sum(1 for item in visible if item.id in answers), total=len(visible),
-            signature_valid=self._signature_valid(inspection, answers, list(hazards.values())),
+            signature_valid=self._signature_valid(inspection, answers, raised),
         )
 
     def answer(self, inspection_id: str, item_id: str, value: Any, note: str | None = None) -> InspectionState:
@@ -279,10 +289,10 @@ class Services:
 
     def summary(self, inspection_id: str) -> Summary:
         state = self.inspection_state(inspection_id)
-        by_severity = Counter(lifecycle.severity_label(h.severity) for h in state.hazards.values())
+        by_severity = Counter(lifecycle.severity_label(h.severity) for h in state.all_hazards)
         rating = None
         if state.checklist.rating is not None:
-            facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline) for h in state.hazards.values()]
+            facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline) for h in state.all_hazards]
             rating = rate(state.checklist.rating, facts, self.today())
         return Summary(answered=state.answered, total=state.total, hazards_by_severity=dict(by_severity),
                        rating=rating, problems=self._problems(state))
@@ -297,7 +307,7 @@ class Services:
         state = self.inspection_state(inspection_id)
         if state.inspection.status != "draft":
             raise InspectionLocked(inspection_id)
-        digest = self._record_hash(state.inspection, state.answers, list(state.hazards.values()))
+        digest = self._record_hash(state.inspection, state.answers, state.all_hazards)
         inspection_store.save_signature(self.store, inspection_id, signer_name, png, digest)
 
     def signature_png(self, inspection_id: str) -> bytes | None:
@@ -389,9 +399,29 @@ class Services:
         hazard = self.hazard(hazard_id)
         if hazard.status == lifecycle.CLOSED:
             raise lifecycle.IllegalTransition(hazard.id, hazard.status, hazard.status)
-        return self._store_photo(data, "hazard", hazard_id, hazard, gps, accuracy_m)
+        return self._store_photo(data, "hazard", hazard_id, hazard.site_name, hazard.item_id or "", gps, accuracy_m)
 
-    def _store_photo(self, data: bytes, owner_kind: str, owner_id: str, hazard: HazardRow,
+    def add_answer_photo(self, inspection_id: str, item_id: str, data: bytes, *,
+                         gps: tuple[float, float] | None = None, accuracy_m: float | None = None) -> str:
+        """A photo for a photo-kind item: stored, linked, and added to the item's answer at once.
+
+        :raises PhotoError: the file is refused (``message_zh``).
+        """
+        inspection = self.get_inspection(inspection_id)
+        if inspection.status != "draft":
+            raise InspectionLocked(inspection_id)
+        item = self.checklists[inspection.checklist_id].item(item_id)
+        if item.kind != "photo":
+            raise InvalidAnswer(item_id, "这一项不是照片题")
+        site = self.get_site(inspection.site_id)
+        sha = self._store_photo(data, "answer", f"{inspection_id}/{item_id}", site.name, item_id, gps, accuracy_m)
+        current = inspection_store.answers(self.store, inspection_id).get(item_id)
+        shas = list(current.value) if current else []
+        if sha not in shas:
+            self._write_answer(inspection_id, item_id, [*shas, sha], None)
+        return sha
+
+    def _store_photo(self, data: bytes, owner_kind: str, owner_id: str, site_name: str, item_id: str,
                      gps: tuple[float, float] | None, accuracy_m: float | None) -> str:
         # The same capture sent twice (a double tap, a retried upload) is one photo, even
         # though its watermark time would differ.
@@ -402,19 +432,20 @@ class Services:
         )
         if already:
             return already
-        photo = self._prepare_photo(data, hazard, gps)
+        photo = self._prepare_photo(data, site_name, item_id, gps)
         with self.store.atomic():
             self._attach_photo(photo, owner_kind, owner_id, accuracy_m)
         return photo.processed.sha256
 
-    def _prepare_photo(self, data: bytes, hazard: HazardRow, gps: tuple[float, float] | None) -> _PreparedPhoto:
+    def _prepare_photo(self, data: bytes, site_name: str, item_id: str,
+                       gps: tuple[float, float] | None) -> _PreparedPhoto:
         """Process and write the files (outside any transaction: it is the slow part)."""
         settings = self.settings()
         taken_at = utc_now()
         mark = None
         if settings.watermark:
-            mark = Watermark(taken_at=taken_at, site=hazard.site_name, inspector=settings.inspector_name,
-                             item=hazard.item_id or "", gps=gps)
+            mark = Watermark(taken_at=taken_at, site=site_name, inspector=settings.inspector_name,
+                             item=item_id, gps=gps)
         processed = process_photo(
             data, PhotoSettings(max_edge_px=settings.photo_max_edge_px, jpeg_quality=settings.photo_quality,
                                 watermark=settings.watermark), mark,
@@ -456,7 +487,8 @@ class Services:
         if not reviewer.strip():
             raise InvalidAnswer("reviewer", "请填写复查人")
         # Process photos first: a refused photo must not leave a half-recorded review.
-        prepared = [self._prepare_photo(data, hazard, None) for data in (photos or [])]
+        prepared = [self._prepare_photo(data, hazard.site_name, hazard.item_id or "", None)
+                    for data in (photos or [])]
         with self.store.atomic():
             review_id = hazard_store.insert_review(self.store, hazard_id, reviewer.strip(), passed, note)
             changes: dict[str, Any] = {"status": target}

@@ -69,6 +69,20 @@ def _fmt_value(value: Any) -> str:
     return str(value)
 
 
+def _same(saved: Any, value: Any) -> bool:
+    """Whether a raw UI value equals the saved answer (so saving again would change nothing)."""
+    if isinstance(saved, (date, datetime)):
+        return str(value).strip() == saved.isoformat()
+    if isinstance(saved, float):
+        try:
+            return float(str(value).strip()) == saved
+        except ValueError:
+            return False
+    if isinstance(saved, list):
+        return isinstance(value, list) and list(value) == saved
+    return isinstance(value, str) and value.strip() == saved
+
+
 class RunScreen:
     def __init__(self, ui: Any, inspection_id: str):
         self.ui = ui
@@ -80,12 +94,12 @@ class RunScreen:
         self.show_basis = False
         self.progress = ft.ProgressBar(value=0, color=T.PRIMARY, bgcolor=T.SURFACE, height=8)
         self.progress_text = ft.Text("", size=15, color=T.MUTED, key="progress-text")
-        self.item_panel = ft.Column(spacing=12)
+        self.item_panel = ft.Column(spacing=12, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.basis_panel = ft.Column(spacing=8)
         self.basis_box = ft.Container(self.basis_panel, bgcolor=T.SURFACE, border_radius=10, padding=12)
         self.error = W.error_text()
         self.input: ft.TextField | None = None
-        self.last_saved: Any = None
+        self.shown_next = False
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -142,10 +156,14 @@ class RunScreen:
         return self.ui.view("现场检查", controls, parent="/", actions=[finish], max_width=1100)
 
     # -- rendering ----------------------------------------------------------------------------
-    def render(self) -> None:
+    def render_progress(self) -> None:
         st = self.state
         self.progress.value = (st.answered / st.total) if st.total else 0
         self.progress_text.value = f"已答 {st.answered}/{st.total}"
+
+    def render(self) -> None:
+        st = self.state
+        self.render_progress()
         item = self.item
         self.input = None
         if item is None:
@@ -161,30 +179,18 @@ class RunScreen:
             ft.Row([
                 ft.Text(f"第 {pos}/{len(ids)} 题", size=15, color=T.PRIMARY, weight=ft.FontWeight.W_700),
                 ft.Text(item.id, size=14, color=T.MUTED, key="item-id"),
-                ft.Text(section.title, size=14, color=T.MUTED, expand=True),
+                ft.Text(section.title, size=14, color=T.MUTED),
             ], wrap=True),
             ft.Text(item.question, size=21, weight=ft.FontWeight.W_700, color=T.TEXT, key="question"),
         ]
         c.append(self.answer_control(item, answer))
         c.append(self.error)
-        if answer is not None:
-            c.append(ft.Text(f"已保存：{_fmt_value(answer.value)}", size=15, color=T.OK,
-                             weight=ft.FontWeight.W_600))
-        if hazard is not None:
-            c.append(ft.Container(
-                ft.Column([
-                    ft.Row([ft.Icon(ft.Icons.REPORT_PROBLEM, color=T.DANGER),
-                            ft.Text(f"已记录隐患 · {W.severity_label(hazard.severity)}", color=T.DANGER,
-                                    size=16, weight=ft.FontWeight.W_700, expand=True)]),
-                    ft.Text(f"照片 {len(hazard.photo_shas)} 张" + ("（需要照片）" if hazard.photo_required
-                                                               and not hazard.photo_shas else ""),
-                            size=14, color=T.DANGER if hazard.photo_required and not hazard.photo_shas else T.MUTED),
-                    W.button("填写隐患信息", self.ui.go_handler(f"/hazard/{hazard.id}"), variant="danger",
-                             icon=ft.Icons.EDIT_NOTE),
-                ], spacing=6),
-                bgcolor=T.DANGER_BG, border=ft.Border.all(1, T.DANGER), border_radius=10, padding=10,
-            ))
+        self.saved_text = ft.Text("", size=15, color=T.OK, weight=ft.FontWeight.W_600)
+        self.hazard_slot = ft.Container()
+        self.render_status()
+        c += [self.saved_text, self.hazard_slot]
         prev_item, next_item = self.neighbour(-1), self.neighbour(1)
+        self.shown_next = next_item is not None
         nav = [
             W.button("上一题", self.on_prev, variant="outlined", disabled=prev_item is None, expand=1,
                      icon=ft.Icons.CHEVRON_LEFT),
@@ -192,14 +198,52 @@ class RunScreen:
         if next_item is not None:
             nav.append(W.button("下一题", self.on_next, expand=1, icon=ft.Icons.CHEVRON_RIGHT))
         else:
-            nav.append(W.button("去完成检查", self.ui.go_handler(f"/finish/{self.inspection_id}"), expand=1,
+            nav.append(W.button("查看检查结果" if self.locked else "去完成检查",
+                                self.ui.go_handler(f"/finish/{self.inspection_id}"), expand=1,
                                 variant="ok", icon=ft.Icons.TASK_ALT))
         c.append(ft.Row(nav, spacing=10))
+        extra: list[ft.Control] = []
         if not self.ui.wide:
-            c.append(W.button("隐藏说明与依据" if self.show_basis else "查看说明与依据", self.toggle_basis,
-                              variant="text", icon=ft.Icons.MENU_BOOK_OUTLINED))
+            extra.append(W.button("隐藏说明与依据" if self.show_basis else "查看说明与依据", self.toggle_basis,
+                                  variant="text", icon=ft.Icons.MENU_BOOK_OUTLINED))
+        if not self.locked:
+            extra.append(W.button("记录其他隐患", self.on_manual_hazard, variant="text",
+                                  icon=ft.Icons.ADD_ALERT_OUTLINED))
+        c.append(ft.Row(extra, wrap=True, spacing=4))
         self.item_panel.controls = c
         self.render_basis(item)
+        if abs(self.ui.scale - 1.0) > 0.01:
+            from .shell import scale_text
+
+            scale_text(self.item_panel, self.ui.scale)
+            scale_text(self.basis_panel, self.ui.scale)
+
+    def render_status(self) -> None:
+        """What was saved for the current item and its hazard — updated in place after a save so
+        the buttons stay the same widgets (a tap that started during the save still lands)."""
+        item = self.item
+        answer = self.state.answers.get(item.id)
+        hazard = self.state.hazards.get(item.id)
+        self.saved_text.value = f"已保存：{_fmt_value(answer.value)}" if answer is not None else ""
+        self.saved_text.visible = answer is not None
+        if hazard is None:
+            self.hazard_slot.content = None
+            self.hazard_slot.visible = False
+            return
+        need_photo = hazard.photo_required and not hazard.photo_shas
+        self.hazard_slot.visible = True
+        self.hazard_slot.content = ft.Container(
+            ft.Column([
+                ft.Row([ft.Icon(ft.Icons.REPORT_PROBLEM, color=T.DANGER),
+                        ft.Text(f"已记录隐患 · {W.severity_label(hazard.severity)}", color=T.DANGER,
+                                size=16, weight=ft.FontWeight.W_700, expand=True)]),
+                ft.Text(f"照片 {len(hazard.photo_shas)} 张" + ("（需要照片）" if need_photo else ""),
+                        size=14, color=T.DANGER if need_photo else T.MUTED),
+                W.button("填写隐患信息", self.ui.go_handler(f"/hazard/{hazard.id}"), variant="danger",
+                         icon=ft.Icons.EDIT_NOTE),
+            ], spacing=6),
+            bgcolor=T.DANGER_BG, border=ft.Border.all(1, T.DANGER), border_radius=10, padding=10,
+        )
 
     def render_basis(self, item: Any) -> None:
         rows: list[ft.Control] = [ft.Text("说明与依据", size=17, weight=ft.FontWeight.W_700, color=T.TEXT)]
@@ -220,6 +264,7 @@ class RunScreen:
     def answer_control(self, item: Any, answer: Any) -> ft.Control:
         value = answer.value if answer is not None else None
         dis = self.locked
+        on_blur, on_submit = self.field_handlers(item)
         kind = item.kind
         if kind == "yes_no_na":
             return ft.Row([
@@ -239,7 +284,7 @@ class RunScreen:
 
             async def toggle(_e: Any) -> None:
                 picked = [cb.data for cb in boxes.controls if cb.value]
-                await self.save(picked, advance=False)
+                await self.save(picked, advance=False, item=item)
 
             boxes.controls = [
                 ft.Checkbox(label=opt, value=opt in chosen, data=opt, on_change=toggle, disabled=dis,
@@ -256,25 +301,27 @@ class RunScreen:
             tf = W.field(f"数值（{item.unit}）", _fmt_value(value) if value is not None else "",
                          keyboard=ft.KeyboardType.NUMBER, suffix=item.unit,
                          helper="，".join(bounds) + (f"（单位 {item.unit}）" if bounds else "") or None,
-                         on_blur=self.on_field_blur, on_submit=self.on_field_submit, read_only=dis)
+                         on_blur=on_blur, on_submit=on_submit, read_only=dis)
+            tf.key = f"answer-{item.id}"
             self.input = tf
             return tf
         if kind == "date":
             shown = value.isoformat() if isinstance(value, (date, datetime)) else (value or "")
             tf = W.field("日期（年-月-日）", str(shown), hint="如 2026-11-01", keyboard=ft.KeyboardType.DATETIME,
-                         on_blur=self.on_field_blur, on_submit=self.on_field_submit, read_only=dis)
+                         on_blur=on_blur, on_submit=on_submit, read_only=dis)
+            tf.key = f"answer-{item.id}"
             self.input = tf
 
             async def today(_e: Any) -> None:
                 tf.value = date.today().isoformat()
-                await self.save(tf.value, advance=False)
+                await self.save(tf.value, advance=False, item=item)
 
             async def open_picker(_e: Any) -> None:
                 async def picked(e: Any) -> None:
                     v = e.control.value
                     if v is not None:
                         tf.value = (v.date() if isinstance(v, datetime) else v).isoformat()
-                        await self.save(tf.value, advance=False)
+                        await self.save(tf.value, advance=False, item=item)
 
                 self.ui.page.show_dialog(ft.DatePicker(
                     first_date=datetime(2000, 1, 1), last_date=datetime(2100, 12, 31),
@@ -286,11 +333,37 @@ class RunScreen:
                 W.button("今天", today, variant="outlined", disabled=dis),
             ], wrap=True)])
         if kind == "text":
-            tf = W.field("答案", str(value or ""), multiline=True, on_blur=self.on_field_blur, read_only=dis)
+            tf = W.field("答案", str(value or ""), multiline=True, on_blur=on_blur, read_only=dis)
+            tf.key = f"answer-{item.id}"
             self.input = tf
             return tf
-        # photo items: the photos go on the hazard sheet; nothing to answer here.
-        return W.banner("照片题：请在隐患信息中添加照片", fg=T.WARN, bg=T.WARN_BG)
+        # photo items: the answer is the list of photo hashes.
+        shas = list(value or [])
+
+        async def add(_e: Any) -> None:
+            try:
+                blobs = await self.ui.pick_photos()
+                for data in blobs:
+                    shas.append(await self.ui.call(self.svc.add_answer_photo, self.inspection_id, item.id, data))
+            except Exception as exc:  # noqa: BLE001 - PhotoError.message_zh
+                self.show_error(getattr(exc, "message_zh", None) or getattr(exc, "message", None) or str(exc))
+                return
+            await self.save(list(shas), advance=False, item=item)
+
+        async def none(_e: Any) -> None:
+            await self.save(list(shas), advance=True, item=item)
+
+        can_add = hasattr(self.svc, "add_answer_photo")
+        controls: list[ft.Control] = [ft.Text(f"已拍 {len(shas)} 张", size=15, color=T.TEXT)]
+        if can_add:
+            controls.append(W.button("添加照片", add, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
+                                     disabled=dis))
+        else:
+            controls.append(ft.Text("本机暂不支持单独保存照片题的照片，请在隐患信息中添加照片", size=14, color=T.WARN))
+        if not item.required or shas:
+            controls.append(W.button("确认（不再添加）" if shas else "不拍照，跳过", none, variant="outlined",
+                                     disabled=dis))
+        return ft.Column(controls, spacing=8)
 
     def toggle_basis(self, _e: Any) -> None:
         self.show_basis = not self.show_basis
@@ -299,101 +372,134 @@ class RunScreen:
     # -- actions ------------------------------------------------------------------------------
     def choose(self, option: str):
         async def handler(_e: Any) -> None:
-            await self.save(option, advance=True)
+            await self.save(option, advance=True, item=self.item)
 
         return handler
 
-    async def on_field_blur(self, e: Any) -> None:
-        await self.save_field(advance=False)
+    def field_handlers(self, item: Any) -> tuple[Any, Any]:
+        """on_blur / on_submit bound to ``item``: a blur can arrive after the screen moved on."""
 
-    async def on_field_submit(self, e: Any) -> None:
-        await self.save_field(advance=True)
+        async def on_blur(e: Any) -> None:
+            await self.save_field(advance=False, item=item, field=e.control)
 
-    async def save_field(self, *, advance: bool) -> bool:
-        if self.input is None or self.locked:
+        async def on_submit(e: Any) -> None:
+            await self.save_field(advance=True, item=item, field=e.control)
+
+        return on_blur, on_submit
+
+    async def save_field(self, *, advance: bool, item: Any, field: Any) -> bool:
+        """Save what a number/date/text field holds (blur, Enter, 下一题) — once per value."""
+        if field is None or self.locked:
             return True
-        raw = (self.input.value or "").strip()
-        current = self.state.answers.get(self.item.id)
+        raw = (field.value or "").strip()
+        current = self.state.answers.get(item.id)
         if not raw and current is None:
             if advance:
                 self.show_error("请先填写答案")
             return False
-        if current is not None and raw == _fmt_value(current.value if not isinstance(current.value, date)
-                                                      else current.value.isoformat()):
-            if advance:
-                await self.advance()
-            return True
-        return await self.save(raw, advance=advance)
+        if current is not None:
+            shown = current.value.isoformat() if isinstance(current.value, date) else _fmt_value(current.value)
+            if raw == shown:
+                if advance:
+                    await self.advance(item)
+                return True
+        return await self.save(raw, advance=advance, item=item)
 
     def show_error(self, message: str) -> None:
         self.error.value, self.error.visible = message, True
         self.error.update()
 
-    async def save(self, value: Any, *, advance: bool) -> bool:
-        if self.locked:
+    async def save(self, value: Any, *, advance: bool, item: Any) -> bool:
+        """Persist an answer for ``item`` at once; on a new hazard open the hazard sheet."""
+        if self.locked or item is None:
             return False
-        item = self.item
         async with self.lock:
+            current = self.state.answers.get(item.id)
+            if current is not None and not advance and _same(current.value, value):
+                return True  # e.g. the blur that follows Enter: already saved
             before = set(self.state.hazards)
             try:
                 self.state = await self.ui.call(self.svc.answer, self.inspection_id, item.id, value)
             except Exception as exc:  # noqa: BLE001 - InvalidAnswer / InspectionLocked carry .message
                 msg = getattr(exc, "message", None) or f"保存失败：{exc}"
-                self.error.value, self.error.visible = msg, True
-                self.ui.page.update()
+                if self.item is not None and self.item.id == item.id:
+                    self.error.value, self.error.visible = msg, True
+                    self.ui.page.update()
                 return False
+            if self.item is None or self.item.id != item.id:
+                # The inspector already moved on (a blur that landed late): keep the screen — and
+                # whatever is being typed into the current field — as it is; refresh progress only.
+                self.render_progress()
+                self.ui.page.update()
+                return True
             self.error.value, self.error.visible = "", False
             hazard = self.state.hazards.get(item.id)
             new_hazard = hazard is not None and item.id not in before
             if advance and hazard is not None and (new_hazard or hazard.id not in self.ui.seen_hazards):
-                nxt = self.neighbour(1)
-                if nxt is not None:
-                    await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
-                self.ui.seen_hazards.add(hazard.id)
-                await self.ui.go(f"/hazard/{hazard.id}")
+                await self.open_hazard(hazard)
                 return True
-            if advance:
-                nxt = self.neighbour(1)
-                if nxt is not None:
-                    self.item = nxt
-                    await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
-            self.render()
+        if advance:
+            await self.advance(item)
+        else:
+            if item.kind == "photo" or (self.neighbour(1) is not None) != self.shown_next:
+                self.render()  # skip logic changed what comes next
+            else:
+                self.render_progress()
+                self.render_status()
             self.ui.page.update()
-            return True
+        return True
 
-    async def advance(self) -> None:
+    async def open_hazard(self, hazard: Any) -> None:
         nxt = self.neighbour(1)
-        if nxt is None:
+        if nxt is not None:
+            await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+        self.ui.seen_hazards.add(hazard.id)
+        await self.ui.go(f"/hazard/{hazard.id}")
+
+    async def advance(self, item: Any) -> None:
+        """Go to the item after ``item`` (no-op if the screen already left ``item``)."""
+        if self.item is None or self.item.id != item.id:
             return
-        self.item = nxt
-        self.error.visible = False
-        await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+        nxt = self.neighbour(1)
+        if nxt is not None:
+            self.item = nxt
+            self.error.visible = False
+            await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
         self.render()
         self.ui.page.update()
 
     async def on_next(self, _e: Any) -> None:
-        item = self.item
-        if self.input is not None and not self.locked:
-            ok = await self.save_field(advance=False)
-            if not ok:
+        item, field = self.item, self.input
+        if item is None:
+            return
+        if field is not None and not self.locked:
+            if not await self.save_field(advance=False, item=item, field=field):
                 return
-        answered = item.id in self.state.answers
-        if not answered and item.kind == "multi_choice" and not self.locked:
-            if not await self.save([], advance=False):
+        if item.id not in self.state.answers and item.kind == "multi_choice" and not self.locked:
+            if not await self.save([], advance=False, item=item):
                 return
         hazard = self.state.hazards.get(item.id)
         if hazard is not None and hazard.id not in self.ui.seen_hazards and not self.locked:
-            nxt = self.neighbour(1)
-            if nxt is not None:
-                await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
-            self.ui.seen_hazards.add(hazard.id)
-            await self.ui.go(f"/hazard/{hazard.id}")
+            await self.open_hazard(hazard)
             return
-        await self.advance()
+        await self.advance(item)
+
+    async def on_manual_hazard(self, _e: Any) -> None:
+        """A hazard seen on site that no checklist item covers (现场发现)."""
+        try:
+            hazard = await self.ui.call(lambda: self.svc.create_hazard(
+                site_id=self.state.site.id, inspection_id=self.inspection_id,
+                description="现场发现的其他隐患（请填写具体情况）"))
+        except Exception as exc:  # noqa: BLE001
+            self.show_error(getattr(exc, "message", None) or str(exc))
+            return
+        self.ui.seen_hazards.add(hazard.id)
+        await self.ui.go(f"/hazard/{hazard.id}")
 
     async def on_prev(self, _e: Any) -> None:
-        if self.input is not None and not self.locked:
-            await self.save_field(advance=False)
+        item, field = self.item, self.input
+        if field is not None and not self.locked:
+            await self.save_field(advance=False, item=item, field=field)
         prev = self.neighbour(-1)
         if prev is None:
             return

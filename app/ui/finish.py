@@ -41,9 +41,9 @@ async def build(ui: Any, inspection_id: str) -> ft.View:
     summary_card = W.card(ft.Column(rows, spacing=6), bgcolor=T.SURFACE)
 
     hazard_list = ft.Column(spacing=6)
-    for item_id, h in state.hazards.items():
+    for h in state.all_hazards:
         hazard_list.controls.append(W.card(ft.Column([
-            ft.Row([W.severity_pill(h.severity), ft.Text(f"{item_id} · 照片 {len(h.photo_shas)} 张", size=14,
+            ft.Row([W.severity_pill(h.severity), ft.Text(f"{h.item_id or '其他'} · 照片 {len(h.photo_shas)} 张", size=14,
                                                           color=T.MUTED)], wrap=True),
             ft.Text(h.description, size=15, color=T.TEXT),
         ], spacing=4), on_click=ui.go_handler(f"/hazard/{h.id}"), padding=10))

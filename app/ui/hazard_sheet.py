@@ -104,7 +104,15 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
                        keyboard=ft.KeyboardType.DATETIME)
 
     async def on_severity(key: str) -> None:
-        row = await persist(severity=key)
+        from app.domain.lifecycle import default_deadline
+
+        changes: dict[str, Any] = {"severity": key}
+        today = await ui.call(svc.today)
+        current = await ui.call(svc.hazard, hazard_id)
+        # An untouched 整改期限 follows the severity's default; one the inspector set stays.
+        if current.deadline == default_deadline(current.severity, today):
+            changes["deadline"] = default_deadline(key, today)
+        row = await persist(**changes)
         if row is not None:
             deadline.value = row.deadline.isoformat()
         ui.page.update()

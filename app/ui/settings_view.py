@@ -70,7 +70,7 @@ async def build(ui: Any) -> ft.View:
 
             ui.scale = scale
             theme.apply(ui.page, scale)
-            ui.page.update()
+            await ui.render()
 
     async def on_watermark(e: Any) -> None:
         await persist(watermark=bool(e.control.value))

@@ -134,6 +134,8 @@ class AppUI:
                 view = self.message_view("出错了", f"{type(exc).__name__}: {exc}")
             view.route = route
             view.bgcolor = T.BG
+            if abs(self.scale - 1.0) > 0.01:
+                scale_text(view, self.scale)
             stack = [view]
             if route not in ("/", ""):
                 stack.insert(0, ft.View(route="/", controls=[], bgcolor=T.BG))
@@ -156,9 +158,8 @@ class AppUI:
         body = ft.Column(controls, spacing=12, expand=True, scroll=ft.ScrollMode.AUTO if scroll else None,
                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         content: ft.Control = body
-        if max_width and not self.wide:
-            content = body
-        elif max_width:
+        width = (self.page.width or 0) - 2 * padding
+        if max_width and self.wide and width > max_width:
             content = ft.Row([ft.Container(body, width=max_width, expand=False)],
                              alignment=ft.MainAxisAlignment.CENTER, expand=True,
                              vertical_alignment=ft.CrossAxisAlignment.START)
@@ -294,3 +295,28 @@ class AppUI:
 
 class PhotoUploadFailed(Exception):
     pass
+
+
+_CHILD_ATTRS = ("appbar", "title", "leading", "actions", "content", "controls", "label", "subtitle",
+                "trailing", "suffix", "helper")
+
+
+def scale_text(control: object, scale: float, _seen: set[int] | None = None) -> None:
+    """Apply the 字号 setting to explicit text sizes (``Text.size``, ``TextField.text_size``)."""
+    seen = _seen if _seen is not None else set()
+    if control is None or id(control) in seen or not isinstance(control, ft.BaseControl):
+        return
+    seen.add(id(control))
+    if not getattr(control, "_anxun_scaled", False):  # scale each control once (panels re-render)
+        if isinstance(control, ft.Text) and control.size:
+            control.size = round(control.size * scale, 1)
+        if isinstance(control, ft.TextField) and control.text_size:
+            control.text_size = round(control.text_size * scale, 1)
+        control._anxun_scaled = True
+    for attr in _CHILD_ATTRS:
+        child = getattr(control, attr, None)
+        if isinstance(child, list):
+            for c in child:
+                scale_text(c, scale, seen)
+        else:
+            scale_text(child, scale, seen)

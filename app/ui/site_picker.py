@@ -105,7 +105,7 @@ async def build_new(ui: Any) -> ft.View:
         return pick
 
     grid_suggestions = ft.Row(
-        [ft.TextButton(g, on_click=grid_pick(g), height=40) for g in grids[:12]], wrap=True, spacing=4)
+        [ft.TextButton(g, on_click=grid_pick(g), height=T.TOUCH) for g in grids[:12]], wrap=True, spacing=4)
 
     async def save(_e: Any) -> None:
         problems = []

@@ -83,6 +83,12 @@ def build_theme(scale: float = 1.0) -> ft.Theme:
         ),
         appbar_theme=ft.AppBarTheme(bgcolor=PRIMARY, color=ON_PRIMARY),
         visual_density=ft.VisualDensity.STANDARD,
+        # Instant screen changes: no animation to wait for on a cheap phone in the field.
+        page_transitions=ft.PageTransitionsTheme(
+            android=ft.PageTransitionTheme.NONE, ios=ft.PageTransitionTheme.NONE,
+            linux=ft.PageTransitionTheme.NONE, macos=ft.PageTransitionTheme.NONE,
+            windows=ft.PageTransitionTheme.NONE,
+        ),
     )
 
 

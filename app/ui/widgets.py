@@ -67,10 +67,10 @@ def button(label: str, on_click: Handler = None, *, variant: str = "filled", ico
 
 
 def icon_button(icon: Any, label: str, on_click: Handler, *, color: str | None = None) -> ft.Control:
-    """An icon button with an accessible name (Semantics label + tooltip)."""
+    """An icon button with an accessible name (a tooltip would be read twice: "返回\n返回")."""
     return ft.Semantics(
         label=label, button=True,
-        content=ft.IconButton(icon=icon, tooltip=label, on_click=on_click, icon_color=color,
+        content=ft.IconButton(icon=icon, on_click=on_click, icon_color=color,
                               width=T.TOUCH, height=T.TOUCH),
     )
 
@@ -191,8 +191,9 @@ def choice_chips(options: list[tuple[str, str]], selected: str | None, on_pick: 
 
         return ft.Chip(
             label=ft.Text(label, size=15), selected=key == selected, data=key, on_select=click,
-            show_checkmark=False, selected_color="#D6E4F7", border_side=ft.BorderSide(1, T.BORDER),
-            height=40,
+            show_checkmark=True, check_color=T.PRIMARY, selected_color="#C5D9F5",
+            border_side=ft.BorderSide(1, T.BORDER),
+            height=T.TOUCH,
         )
 
     row.controls = [make(k, lbl) for k, lbl in options]

@@ -1,0 +1,201 @@
+"""UI latency bench: first frame and answer-to-disk, through the real web app in headless Chromium.
+
+    python bench/ui.py [--runs 3]
+
+first_frame_s      process start of ``python -m app --no-browser`` → the home screen's 新建检查 button
+                   is in Flutter's semantics tree (page loaded, Python main() ran, first frame drawn)
+answer_to_disk_ms  click on an answer button → the answer row is in SQLite (db polled every 2 ms)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.conftest import CHROMIUM, free_port, wait_port  # noqa: E402
+
+JS_ITEM = """() => {
+  const r = /^(LC|GR|HR|HW)-[0-9A-Za-z]+$/;
+  for (const e of document.querySelectorAll('flt-semantics')) {
+    const t = e.textContent.trim();
+    if (r.test(t)) return t;
+  }
+  return null;
+}"""
+
+
+#: The framework floor: a one-button Flet app served the same way (web, no_cdn, same host).
+HELLO = """
+import os, sys
+os.environ["FLET_FORCE_WEB_SERVER"] = "1"
+import flet as ft
+def main(page):
+    page.add(ft.FilledButton("新建检查"))
+ft.run(main, view=None, port=int(sys.argv[1]), host="127.0.0.1", no_cdn=True)
+"""
+
+
+def start(data: Path | None) -> tuple[subprocess.Popen, int, float]:
+    port = free_port()
+    if data is None:
+        cmd = [sys.executable, "-c", HELLO, str(port)]
+    else:
+        cmd = [sys.executable, "-m", "app", "--port", str(port), "--data", str(data), "--no-browser",
+               "--host", "127.0.0.1"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port, proc)
+    return proc, port, t0
+
+
+def open_app(browser, port: int):  # noqa: ANN001, ANN201
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    page.goto(f"http://127.0.0.1:{port}/")
+    ph = page.locator("flt-semantics-placeholder")
+    ph.wait_for(state="attached", timeout=30_000)
+    ph.dispatch_event("click")
+    page.get_by_role("button", name="新建检查", exact=True).wait_for(timeout=30_000)
+    return ctx, page
+
+
+def seed(data: Path) -> str:
+    """A site to inspect (through the services, like the demo seed)."""
+    from app.services import open_services
+
+    svc = open_services(data)
+    site = svc.create_site(name="基准测试小区", address="测试路1号", kind="小区/单位消防车通道", grid="一网格")
+    svc.close() if hasattr(svc, "close") else None
+    return site.id
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--answers", type=int, default=25)
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"skip: no Chromium at {CHROMIUM}")
+        return 0
+    from playwright.sync_api import sync_playwright
+
+    first_frames: list[float] = []
+    server_ready: list[float] = []
+    page_only: list[float] = []
+    latencies: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        # Warm the browser's own start-up out of the measurement.
+        browser.new_context().close()
+        for run in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                data = Path(tmp) / "data"
+                site_id = seed(data)
+                proc, port, t0 = start(data)
+                t_listen = time.perf_counter()
+                try:
+                    ctx, page = open_app(browser, port)
+                    t_home = time.perf_counter()
+                    first_frames.append(t_home - t0)
+                    server_ready.append(t_listen - t0)
+                    # Baseline: the same page load against an already running server.
+                    ctx.close()
+                    t1 = time.perf_counter()
+                    ctx, page = open_app(browser, port)
+                    page_only.append(time.perf_counter() - t1)
+
+                    if run == 0:
+                        page.goto(f"http://127.0.0.1:{port}/site/{site_id}")
+                        page.locator("flt-semantics-placeholder").dispatch_event("click")
+                        page.get_by_role("button", name="开始检查：生命通道").click()
+                        db = sqlite3.connect(data / "anxun.db", timeout=1)
+                        from checklists.loader import load_shipped
+                        from tests.e2e.plan import safe_answer
+
+                        checklist = load_shipped().checklists["lifeline"]
+                        for _ in range(args.answers):
+                            iid = None
+                            deadline = time.monotonic() + 10
+                            while iid is None and time.monotonic() < deadline:
+                                iid = page.evaluate(JS_ITEM)
+                            item = checklist.item(iid)
+                            if item.kind not in ("yes_no_na", "choice"):
+                                # not a button answer: answer it (unmeasured) and go on
+                                value = safe_answer(item, checklist)
+                                if item.kind == "multi_choice":
+                                    for opt in value:
+                                        page.get_by_role("checkbox", name=opt, exact=True).click()
+                                    page.get_by_role("button", name="下一题", exact=True).click()
+                                elif item.kind in ("number", "date", "text"):
+                                    field = page.get_by_label({"number": f"数值（{item.unit}）", "date": "日期（年-月-日）",
+                                                               "text": "答案"}[item.kind], exact=True)
+                                    field.click()
+                                    page.keyboard.insert_text(f"{value:g}" if isinstance(value, float) else str(value))
+                                    page.keyboard.press("Enter")
+                                else:
+                                    break
+                                deadline = time.monotonic() + 5
+                                while page.evaluate(JS_ITEM) == iid and time.monotonic() < deadline:
+                                    time.sleep(0.01)
+                                if page.evaluate(JS_ITEM) == iid:
+                                    break
+                                continue
+                            btn = page.get_by_role("button", name=str(safe_answer(item, checklist)), exact=True)
+                            btn.wait_for()
+                            box = btn.bounding_box()
+                            before = db.execute("SELECT count(*) FROM answers").fetchone()[0]
+                            tc = time.perf_counter()
+                            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                            while db.execute("SELECT count(*) FROM answers").fetchone()[0] == before:
+                                if time.perf_counter() - tc > 5:
+                                    raise TimeoutError("answer never reached the database")
+                                time.sleep(0.002)
+                            latencies.append((time.perf_counter() - tc) * 1000)
+                            # wait for the screen to move on before the next click
+                            deadline = time.monotonic() + 5
+                            while page.evaluate(JS_ITEM) == iid and time.monotonic() < deadline:
+                                time.sleep(0.01)
+                        db.close()
+                    ctx.close()
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=10)
+        hello: list[float] = []
+        for _ in range(args.runs):
+            proc, port, t0 = start(None)
+            try:
+                ctx, page = open_app(browser, port)
+                hello.append(time.perf_counter() - t0)
+                ctx.close()
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+        browser.close()
+
+    med = statistics.median
+    print(f"first_frame_s: {med(first_frames):.2f} s  (runs: {', '.join(f'{x:.2f}' for x in first_frames)}; "
+          f"target < 2 s)")
+    print(f"  baseline server_listen_s: {med(server_ready):.2f} s  (process start → port open)")
+    print(f"  baseline hello_world_first_frame_s: {med(hello):.2f} s  (one-button Flet app, same serving; "
+          f"the framework floor on this machine)")
+    print(f"  baseline page_load_warm_server_s: {med(page_only):.2f} s  (same page load, server already up)")
+    if latencies:
+        lat = sorted(latencies)
+        p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
+        print(f"answer_to_disk_ms: {med(latencies):.1f} ms  (median of {len(lat)}; p95 {p95:.1f} ms; "
+              f"max {lat[-1]:.1f} ms; target < 100 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

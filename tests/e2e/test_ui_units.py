@@ -1,0 +1,64 @@
+"""Browser-free checks of UI helpers: signature PNG export, font discovery, text scaling, answer
+comparison, CLI defaults."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import flet as ft
+from PIL import Image
+
+from app.ui import theme
+from app.ui.checklist_run import _same
+from app.ui.shell import scale_text
+from app.ui.signature import strokes_to_png
+
+
+def test_signature_png_has_the_strokes() -> None:
+    png = strokes_to_png([[(10, 10), (100, 60), (200, 20)], [(50, 90)]], 300, 120)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    img = Image.open(io.BytesIO(png)).convert("L")
+    assert img.size == (600, 240)  # 2x for a crisp record
+    dark = sum(img.histogram()[:128])
+    assert dark > 500
+    assert img.getpixel((5, 230)) == 255  # untouched corner stays white
+
+
+def test_bundled_cjk_font_is_found() -> None:
+    font = theme.font_file()
+    assert font is not None and font.startswith("fonts/")
+    assert (theme.ASSETS_DIR / font).exists()
+    t = theme.build_theme(1.2)
+    assert t.font_family == theme.FONT_FAMILY
+    # Styles given in text_theme must carry the family too, or Flutter web draws tofu.
+    assert t.text_theme.body_medium.font_family == theme.FONT_FAMILY
+    assert t.text_theme.body_medium.size == round(16 * 1.2, 1)
+
+
+def test_scale_text_scales_each_control_once() -> None:
+    label = ft.Text("是", size=20)
+    field = ft.TextField(label="数值", text_size=17)
+    root = ft.Column([ft.Container(ft.Row([label])), ft.FilledButton(content=ft.Text("否", size=10)), field])
+    scale_text(root, 1.5)
+    scale_text(root, 1.5)
+    assert label.size == 30 and field.text_size == 25.5
+    assert root.controls[1].content.size == 15
+
+
+def test_same_answer_detection() -> None:
+    assert _same(4.0, "4") and _same(4.0, " 4.0 ") and not _same(4.0, "4.5") and not _same(4.0, "abc")
+    assert _same(date(2026, 11, 1), "2026-11-01")
+    assert _same(["a"], ["a"]) and not _same(["a"], [])
+    assert _same("否", "否") and not _same("否", "是")
+
+
+def test_cli_defaults(monkeypatch, tmp_path) -> None:
+    from app.__main__ import default_data_dir, parse_args
+
+    monkeypatch.delenv("FLET_APP_STORAGE_DATA", raising=False)
+    assert default_data_dir().name == ".anxun"
+    monkeypatch.setenv("FLET_APP_STORAGE_DATA", str(tmp_path))
+    assert default_data_dir() == tmp_path
+    args = parse_args(["--port", "9001", "--data", str(tmp_path), "--no-browser", "--host", "127.0.0.1"])
+    assert (args.port, args.no_browser, args.host, args.demo) == (9001, True, "127.0.0.1", False)
