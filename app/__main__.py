@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+#: Upload cap in web mode; equals PhotoSettings.max_input_bytes (a test keeps them equal).
+#: Not imported from app.photos: Pillow's import would delay the server's start.
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
 
 def default_data_dir() -> Path:
@@ -22,7 +25,8 @@ def default_data_dir() -> Path:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m app", description="安巡 AnXun 现场检查（Web 模式）")
     p.add_argument("--port", type=int, default=8550, help="HTTP port (default 8550)")
-    p.add_argument("--host", default=None, help="bind address, e.g. 127.0.0.1 (default: all interfaces)")
+    # Field data must not be reachable from the LAN by accident: loopback unless asked.
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; 0.0.0.0 for the LAN)")
     p.add_argument("--data", type=Path, default=None, help="data directory (database, photos, uploads)")
     p.add_argument("--no-browser", action="store_true", help="serve only; do not open a browser")
     p.add_argument("--demo", action="store_true", help="seed demo sites and inspections first")
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["FLET_FORCE_WEB_SERVER"] = "1"
     # Signed upload URLs (photo upload in web mode) need a secret key.
     os.environ.setdefault("FLET_SECRET_KEY", secrets.token_hex(32))
+    # Refuse oversized uploads at the door; the photo pipeline refuses anything over this too.
+    os.environ.setdefault("FLET_MAX_UPLOAD_SIZE", str(MAX_UPLOAD_BYTES))
 
     import flet as ft
 
@@ -76,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
         seed_demo(get_services())
     else:
-        _warm_after_listen(args.host or "127.0.0.1", args.port, get_services)
+        _warm_after_listen(args.host, args.port, get_services)
 
     ft.run(
         app_main,

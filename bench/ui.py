@@ -84,7 +84,7 @@ def main() -> int:
     ap.add_argument("--answers", type=int, default=25)
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
-        print(f"skip: no Chromium at {CHROMIUM}")
+        print(f"skip: no Chromium at {CHROMIUM}", file=sys.stderr)
         return 0
     from playwright.sync_api import sync_playwright
 
@@ -183,17 +183,20 @@ def main() -> int:
         browser.close()
 
     med = statistics.median
-    print(f"first_frame_s: {med(first_frames):.2f} s  (runs: {', '.join(f'{x:.2f}' for x in first_frames)}; "
-          f"target < 2 s)")
-    print(f"  baseline server_listen_s: {med(server_ready):.2f} s  (process start → port open)")
-    print(f"  baseline hello_world_first_frame_s: {med(hello):.2f} s  (one-button Flet app, same serving; "
-          f"the framework floor on this machine)")
-    print(f"  baseline page_load_warm_server_s: {med(page_only):.2f} s  (same page load, server already up)")
+    # stdout: one `name: value unit` line per figure; details to stderr. Targets: first frame
+    # < 2 s, answer on disk < 100 ms. The hello-world app is the framework floor on this machine.
+    print(f"first_frame_s: {med(first_frames):.2f} s")
+    print(f"hello_world_first_frame_s: {med(hello):.2f} s")
+    print(f"first_frame_ratio: {med(first_frames) / med(hello):.2f} x")
+    print(f"server_listen_s: {med(server_ready):.2f} s")
+    print(f"page_load_warm_server_s: {med(page_only):.2f} s")
+    print(f"first_frame runs: {', '.join(f'{x:.2f}' for x in first_frames)} s", file=sys.stderr)
     if latencies:
         lat = sorted(latencies)
         p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
-        print(f"answer_to_disk_ms: {med(latencies):.1f} ms  (median of {len(lat)}; p95 {p95:.1f} ms; "
-              f"max {lat[-1]:.1f} ms; target < 100 ms)")
+        print(f"answer_to_disk_ms: {med(latencies):.1f} ms")
+        print(f"answer_to_disk_p95_ms: {p95:.1f} ms")
+        print(f"answer_to_disk: {len(lat)} taps, max {lat[-1]:.1f} ms", file=sys.stderr)
     return 0
 
 

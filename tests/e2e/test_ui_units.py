@@ -62,3 +62,16 @@ def test_cli_defaults(monkeypatch, tmp_path) -> None:
     assert default_data_dir() == tmp_path
     args = parse_args(["--port", "9001", "--data", str(tmp_path), "--no-browser", "--host", "127.0.0.1"])
     assert (args.port, args.no_browser, args.host, args.demo) == (9001, True, "127.0.0.1", False)
+
+
+def test_web_upload_cap_matches_the_photo_pipeline_limit():
+    from app.__main__ import MAX_UPLOAD_BYTES
+    from app.photos import PhotoSettings
+
+    assert MAX_UPLOAD_BYTES == PhotoSettings().max_input_bytes
+
+
+def test_web_mode_binds_loopback_by_default(tmp_path):
+    from app.__main__ import parse_args
+
+    assert parse_args(["--data", str(tmp_path)]).host == "127.0.0.1"
