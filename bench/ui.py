@@ -21,16 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.e2e.conftest import CHROMIUM, free_port, wait_port  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, JS_ITEM, free_port, wait_port  # noqa: E402
 
-JS_ITEM = """() => {
-  const r = /^(LC|GR|HR|HW)-[0-9A-Za-z]+$/;
-  for (const e of document.querySelectorAll('flt-semantics')) {
-    const t = e.textContent.trim();
-    if (r.test(t)) return t;
-  }
-  return null;
-}"""
 
 
 #: The framework floor: a one-button Flet app served the same way (web, no_cdn, same host).

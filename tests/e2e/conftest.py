@@ -20,6 +20,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+#: The checklist item id shown on the run screen (e.g. ``HR-12a``), read from the semantics tree.
+JS_ITEM = """() => {
+  const r = /^(LC|GR|HR|HW)-[0-9A-Za-z]+$/;
+  for (const e of document.querySelectorAll('flt-semantics')) {
+    const t = e.textContent.trim();
+    if (r.test(t)) return t;
+  }
+  return null;
+}"""
 OUT = REPO / "test-output"
 VIEWPORTS = {"390x844": (390, 844), "820x1180": (820, 1180)}
 #: Requests allowed to fail: Flutter's CJK fallback-font probes (served from our origin with

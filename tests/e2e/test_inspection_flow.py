@@ -16,7 +16,7 @@ import pytest
 
 from checklists.loader import load_shipped
 
-from .conftest import OUT, VIEWPORTS, FlutterPage
+from .conftest import JS_ITEM, OUT, VIEWPORTS, FlutterPage
 from .plan import hazard_answer, hazard_item, safe_answer
 
 CHECKLISTS = load_shipped().checklists
@@ -29,14 +29,6 @@ CASES = {
     "hw_storage": ("危废产生单位", "恒达电镀厂危废仓库"),
 }
 ITEM_ID = re.compile(r"^(LC|GR|HR|HW)-[0-9A-Za-z]+$")
-JS_ITEM = """() => {
-  const r = /^(LC|GR|HR|HW)-[0-9A-Za-z]+$/;
-  for (const e of document.querySelectorAll('flt-semantics')) {
-    const t = e.textContent.trim();
-    if (r.test(t)) return t;
-  }
-  return null;
-}"""
 JS_HAS_TEXT = """(t) => Array.from(document.querySelectorAll('flt-semantics'))
   .some(e => e.textContent.trim() === t)"""
 JS_PROGRESS = """() => {

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import OUT, start_app, stop_app
-from .test_inspection_flow import JS_ITEM, poll
+from .conftest import JS_ITEM
+from .test_inspection_flow import poll
 
 pytestmark = pytest.mark.browser
 
