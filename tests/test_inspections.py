@@ -305,3 +305,10 @@ def test_draft_progress_counts_visible_items(services, site):
     assert (draft.answered, draft.total) == (1, 5)  # B2 hidden while B1 is 否
     services.answer(inspection.id, "B1", "是")
     assert services.drafts()[0].total == 6
+
+
+def test_changing_an_answer_keeps_its_note_unless_a_new_one_is_given(services, site):
+    inspection = services.start_inspection(site.id, "sample")
+    services.answer(inspection.id, "A3", 1, note="主卧 1 人")
+    assert services.answer(inspection.id, "A3", 2).answers["A3"].note == "主卧 1 人"
+    assert services.answer(inspection.id, "A3", 2, note="").answers["A3"].note == ""

@@ -12,10 +12,9 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from checklists import Checklist, ChecklistError, Item, load_dir
 from checklists.loader import SHIPPED_DIR
@@ -32,7 +31,7 @@ from app.store import inspections as inspection_store
 from app.store import sites as site_store
 from app.store.db import DB_FILE, Store
 from app.store.ids import new_id, to_text, utc_now
-from app.store.photos import insert_photo, link_photo
+from app.store.photos import insert_photo, link_photo, linked_capture
 from app.store.settings import get_setting, pending_changes, put_setting
 
 from .errors import CompletionRefused, InspectionLocked
@@ -40,8 +39,9 @@ from .settings import AppSettings
 
 log = logging.getLogger(__name__)
 
-#: Deadlines and "today" are the inspector's calendar day, not UTC's.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+#: Deadlines and "today" are the inspector's calendar day, not UTC's. A fixed UTC+8 (China has
+#: had no daylight saving since 1991) because packaged Android Python ships no tz database.
+LOCAL_TZ = timezone(timedelta(hours=8), "CST")
 
 
 def local_today() -> date:
@@ -242,20 +242,14 @@ class Services:
         normalised = validate_answer(item, value)
         today = self.today()
         with self.store.atomic():
-            old_note = self.store.scalar(
-                "SELECT note FROM answers WHERE inspection_id = ? AND item_id = ?", (inspection_id, item_id))
-            inspection_store.save_answer(self.store, inspection_id, item_id, normalised,
-                                         note if note is not None else (old_note or ""))
-            self.store.conn.execute("UPDATE inspections SET current_item_id = ? WHERE id = ?",
-                                    (item_id, inspection_id))
+            inspection_store.save_answer(self.store, inspection_id, item_id, normalised, note)
             self._reconcile_hazards(inspection, checklist, today)
 
     def _reconcile_hazards(self, inspection: Inspection, checklist: Checklist, today: date) -> None:
         """Make the auto-raised hazards match the answers: one per visible hazard answer."""
         answers = {k: a.value for k, a in inspection_store.answers(self.store, inspection.id).items()}
         visible = {item.id for item in visible_items(checklist, answers)}
-        existing = {r["item_id"]: r["id"] for r in self.store.rows(
-            "SELECT id, item_id FROM hazards WHERE inspection_id = ? AND source = 'checklist'", (inspection.id,))}
+        existing = hazard_store.raised_by_answers(self.store, inspection.id)
         for item in checklist.items:
             value = answers.get(item.id)
             if isinstance(value, str) and item.kind == "date":
@@ -425,11 +419,7 @@ class Services:
                      gps: tuple[float, float] | None, accuracy_m: float | None) -> str:
         # The same capture sent twice (a double tap, a retried upload) is one photo, even
         # though its watermark time would differ.
-        already = self.store.scalar(
-            """SELECT p.sha256 FROM photos p JOIN photo_links l ON l.photo_sha256 = p.sha256
-               WHERE p.original_sha256 = ? AND l.owner_kind = ? AND l.owner_id = ?""",
-            (hashlib.sha256(data).hexdigest(), owner_kind, owner_id),
-        )
+        already = linked_capture(self.store, hashlib.sha256(data).hexdigest(), owner_kind, owner_id)
         if already:
             return already
         photo = self._prepare_photo(data, site_name, item_id, gps)

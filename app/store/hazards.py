@@ -67,6 +67,12 @@ def get_hazard(store: Store, hazard_id: str, today: date) -> HazardRow:
     return rows[0]
 
 
+def raised_by_answers(store: Store, inspection_id: str) -> dict[str, str]:
+    """item id → hazard id of the hazards an inspection's answers raised."""
+    return {r["item_id"]: r["id"] for r in store.rows(
+        "SELECT id, item_id FROM hazards WHERE inspection_id = ? AND source = 'checklist'", (inspection_id,))}
+
+
 def hazards_of_inspection(store: Store, inspection_id: str) -> list[Hazard]:
     rows = store.rows("SELECT * FROM hazards WHERE inspection_id = ? ORDER BY created_at", (inspection_id,))
     photos = _photos_of(store, "hazard", [r["id"] for r in rows])

@@ -58,20 +58,24 @@ def drafts(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     )
 
 
-def save_answer(store: Store, inspection_id: str, item_id: str, value: Any, note: str) -> None:
-    """Upsert one answer and its change-log row; call inside ``store.atomic()``."""
+def save_answer(store: Store, inspection_id: str, item_id: str, value: Any, note: str | None) -> None:
+    """Upsert one answer (``note=None`` keeps the note already there), move the inspection's
+    position to it, and log the change; call inside ``store.atomic()``."""
     now = to_text(utc_now())
-    row = {"inspection_id": inspection_id, "item_id": item_id, "value": _to_json(value),
-           "note": note, "answered_at": now}
+    params = {"inspection_id": inspection_id, "item_id": item_id, "value": _to_json(value),
+              "note": note, "answered_at": now}
     store.conn.execute(
         """INSERT INTO answers (inspection_id, item_id, value, note, answered_at)
-           VALUES (:inspection_id, :item_id, :value, :note, :answered_at)
+           VALUES (:inspection_id, :item_id, :value, coalesce(:note, ''), :answered_at)
            ON CONFLICT (inspection_id, item_id) DO UPDATE
-           SET value = excluded.value, note = excluded.note, answered_at = excluded.answered_at""",
-        row,
+           SET value = excluded.value, note = coalesce(:note, answers.note), answered_at = excluded.answered_at""",
+        params,
     )
-    store.conn.execute("UPDATE inspections SET updated_at = ? WHERE id = ?", (now, inspection_id))
-    store.log_change("answer", f"{inspection_id}/{item_id}", "update", row)
+    store.conn.execute("UPDATE inspections SET updated_at = ?, current_item_id = ? WHERE id = ?",
+                       (now, item_id, inspection_id))
+    saved = store.conn.execute("SELECT note FROM answers WHERE inspection_id = ? AND item_id = ?",
+                               (inspection_id, item_id)).fetchone()
+    store.log_change("answer", f"{inspection_id}/{item_id}", "update", {**params, "note": saved["note"]})
 
 
 def answers(store: Store, inspection_id: str) -> dict[str, Answer]:

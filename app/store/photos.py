@@ -30,3 +30,12 @@ def link_photo(store: Store, sha256: str, owner_kind: str, owner_id: str) -> Non
     )
     if cur.rowcount:
         store.log_change("photo_link", f"{owner_kind}/{owner_id}/{sha256}", "insert", row)
+
+
+def linked_capture(store: Store, original_sha256: str, owner_kind: str, owner_id: str) -> str | None:
+    """The stored photo made from this exact capture for this owner, if any."""
+    return store.scalar(
+        """SELECT p.sha256 FROM photos p JOIN photo_links l ON l.photo_sha256 = p.sha256
+           WHERE p.original_sha256 = ? AND l.owner_kind = ? AND l.owner_id = ?""",
+        (original_sha256, owner_kind, owner_id),
+    )
