@@ -134,3 +134,25 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("L", (200, 80), 255).save(out, "PNG")
     return out.getvalue()
+
+
+def test_offered_actions_leave_review_steps_to_the_review(services, site):
+    _, hazard = _hazard(services, site)
+    assert services.hazard_actions(hazard.id) == [(RECTIFYING, "开始整改"), (AWAITING_REVIEW, "当场整改，申请复查")]
+    services.transition(hazard.id, AWAITING_REVIEW)
+    assert services.hazard_actions(hazard.id) == []
+    assert lifecycle.awaits_review(services.hazard(hazard.id).status)
+
+
+def test_untouched_deadline_follows_severity_but_a_chosen_one_stays(services, site):
+    _, hazard = _hazard(services, site)
+    assert services.update_hazard(hazard.id, severity="重大").deadline == date(2026, 12, 29)
+    assert services.update_hazard(hazard.id, severity="一般").deadline == date(2026, 12, 6)
+    services.update_hazard(hazard.id, deadline="2026-12-10")
+    assert services.update_hazard(hazard.id, severity="重大").deadline == date(2026, 12, 10)
+
+
+def test_editable_until_completed(services, site):
+    inspection, hazard = _hazard(services, site)
+    assert services.hazard(hazard.id).editable
+    assert not services.inspection_state(inspection.id).locked

@@ -19,6 +19,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (AWAITING_REVIEW, RECTIFYING): "复查不合格，继续整改",
 }
 
+#: Steps a 复查 decides: they need a review record (who, when, result), so they are never a
+#: plain status change.
+REVIEW_STEPS = {(AWAITING_REVIEW, CLOSED), (AWAITING_REVIEW, RECTIFYING)}
+
 #: Default 整改期限 by severity, in days; the inspector can change it on the hazard sheet.
 #: Not a legal figure: 重大 hazards need an authority's plan, so they get longer by default.
 DEFAULT_DEADLINE_DAYS = {"一般": 7, "重大": 30}
@@ -43,6 +47,16 @@ def next_statuses(current: str) -> list[str]:
     return [to for (frm, to) in TRANSITIONS if frm == current]
 
 
+def status_actions(current: str) -> list[tuple[str, str]]:
+    """The plain status changes offered for a hazard: (target status, what the step means)."""
+    return [(to, TRANSITIONS[(current, to)]) for to in next_statuses(current) if (current, to) not in REVIEW_STEPS]
+
+
+def awaits_review(current: str) -> bool:
+    """Whether a 复查 can be recorded now."""
+    return current == AWAITING_REVIEW
+
+
 def check_transition(hazard_id: str, current: str, wanted: str) -> str:
     """The meaning of a legal step, e.g. ``开始整改``.
 
@@ -61,6 +75,13 @@ def is_overdue(status: str, deadline: date, today: date) -> bool:
 
 def default_deadline(severity: str, today: date) -> date:
     return today + timedelta(days=DEFAULT_DEADLINE_DAYS[severity])
+
+
+def deadline_after_severity_change(deadline: date, chosen: bool, old: str, new: str) -> date:
+    """A default deadline follows the new severity's default; one the inspector chose stays."""
+    if chosen:
+        return deadline
+    return deadline + timedelta(days=DEFAULT_DEADLINE_DAYS[new] - DEFAULT_DEADLINE_DAYS[old])
 
 
 def severity_label(severity: str) -> str:

@@ -65,6 +65,7 @@ class Hazard(_Record):
     rect_unit: str = ""
     requirement: str = ""
     deadline: date
+    deadline_chosen: bool = False
     photo_required: bool = False
     created_at: datetime
     updated_at: datetime
@@ -78,6 +79,12 @@ class HazardRow(Hazard):
     site_name: str
     grid: str
     overdue: bool
+    inspection_status: Literal["draft", "completed"] | None = None
+
+    @property
+    def editable(self) -> bool:
+        """Its fields can change until its inspection is signed and completed, and never once closed."""
+        return self.status != "已销号" and self.inspection_status in (None, "draft")
 
 
 class Review(_Record):

@@ -63,6 +63,11 @@ class InspectionState:
     other_hazards: list[Hazard] = field(default_factory=list)
 
     @property
+    def locked(self) -> bool:
+        """A completed inspection is read-only."""
+        return self.inspection.status != "draft"
+
+    @property
     def all_hazards(self) -> list[Hazard]:
         return [*self.hazards.values(), *self.other_hazards]
 
@@ -372,17 +377,25 @@ class Services:
             raise InvalidAnswer("severity", "严重度只能是 一般 或 重大")
         if "deadline" in changes:
             changes["deadline"] = _as_date(changes["deadline"])
+            changes["deadline_chosen"] = 1
+        elif changes.get("severity", current.severity) != current.severity:
+            changes["deadline"] = lifecycle.deadline_after_severity_change(
+                current.deadline, current.deadline_chosen, current.severity, changes["severity"])
         if "description" in changes and not str(changes["description"]).strip():
             raise InvalidAnswer("description", "隐患描述不能为空")
         hazard_store.update_hazard(self.store, hazard_id, changes)
         return self.hazard(hazard_id)
 
-    def _check_editable(self, hazard: Hazard) -> None:
+    def _check_editable(self, hazard: HazardRow) -> None:
         if hazard.status == lifecycle.CLOSED:
             raise lifecycle.IllegalTransition(hazard.id, hazard.status, hazard.status)
-        if hazard.inspection_id is not None and self.get_inspection(hazard.inspection_id).status != "draft":
+        if not hazard.editable:
             # The signed record is fixed; after completion only the lifecycle moves on.
-            raise InspectionLocked(hazard.inspection_id)
+            raise InspectionLocked(hazard.inspection_id or hazard.id)
+
+    def hazard_actions(self, hazard_id: str) -> list[tuple[str, str]]:
+        """Status changes to offer for a hazard: (target status, label such as 开始整改)."""
+        return lifecycle.status_actions(self.hazard(hazard_id).status)
 
     def add_hazard_photo(self, hazard_id: str, data: bytes, *, gps: tuple[float, float] | None = None,
                          accuracy_m: float | None = None) -> str:
@@ -461,8 +474,7 @@ class Services:
         """
         hazard = self.hazard(hazard_id)
         lifecycle.check_transition(hazard_id, hazard.status, to_status)
-        if to_status == lifecycle.CLOSED or (hazard.status, to_status) == (lifecycle.AWAITING_REVIEW,
-                                                                           lifecycle.RECTIFYING):
+        if (hazard.status, to_status) in lifecycle.REVIEW_STEPS:
             # Closing or reopening is what a 复查 decides; it must leave a review record.
             raise lifecycle.IllegalTransition(hazard_id, hazard.status, to_status)
         hazard_store.update_hazard(self.store, hazard_id, {"status": to_status})

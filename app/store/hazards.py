@@ -47,7 +47,7 @@ def delete_hazard(store: Store, hazard_id: str) -> None:
 
 
 def update_hazard(store: Store, hazard_id: str, changes: dict[str, Any]) -> None:
-    unknown = set(changes) - set(EDITABLE) - {"status", "closed_at"}
+    unknown = set(changes) - set(EDITABLE) - {"status", "closed_at", "deadline_chosen"}
     if unknown:
         raise ValueError(f"hazard fields not editable: {sorted(unknown)}")
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
@@ -127,8 +127,10 @@ def query_hazards(
 
 
 def _page(store: Store, where: list[str], params: list[Any], limit: int, *, overdue: bool) -> list[dict[str, Any]]:
-    sql = f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {int(overdue)} AS overdue
+    sql = f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {int(overdue)} AS overdue,
+                     i.status AS inspection_status
               FROM hazards h JOIN sites s ON s.id = h.site_id
+              LEFT JOIN inspections i ON i.id = h.inspection_id
               WHERE {" AND ".join(where)}
               ORDER BY h.deadline, h.created_at LIMIT ?"""
     return store.rows(sql, (*params, limit))

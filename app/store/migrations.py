@@ -215,10 +215,16 @@ def m003_ledger_order_and_short_search(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_deadline_chosen(conn: sqlite3.Connection) -> None:
+    # Whether the inspector set 整改期限 by hand: a default one follows a severity change.
+    run_script(conn, "ALTER TABLE hazards ADD COLUMN deadline_chosen INTEGER NOT NULL DEFAULT 0;")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "core", m001_core),
     (2, "ledger_indexes_and_search", m002_ledger_indexes_and_search),
     (3, "ledger_order_and_short_search", m003_ledger_order_and_short_search),
+    (4, "deadline_chosen", m004_deadline_chosen),
 ]
 
 
