@@ -6,6 +6,7 @@ Serves the Flet UI in web mode (the browser is a thin client; the APK uses ``app
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import sys
@@ -16,10 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: Not imported from app.photos: Pillow's import would delay the server's start.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 
-
-def default_data_dir() -> Path:
-    env = os.environ.get("FLET_APP_STORAGE_DATA")
-    return Path(env) if env else Path.home() / ".anxun"
+log = logging.getLogger("app")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,13 +53,15 @@ def _warm_after_listen(host: str, port: int, get_services) -> None:  # noqa: ANN
 
             app.ui.shell._routes()
         except Exception:  # noqa: BLE001 - main() shows the same error on the page
-            pass
+            log.exception("warm-up failed")
 
     threading.Thread(target=warm, name="anxun-warm", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from app.main import data_dir as default_data_dir  # the one data-folder rule (app and APK)
+
     data_dir = (args.data or default_data_dir()).expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "uploads").mkdir(parents=True, exist_ok=True)

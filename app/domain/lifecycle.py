@@ -14,7 +14,7 @@ STATUSES = (PENDING, RECTIFYING, AWAITING_REVIEW, CLOSED)
 TRANSITIONS: dict[tuple[str, str], str] = {
     (PENDING, RECTIFYING): "开始整改",
     (PENDING, AWAITING_REVIEW): "当场整改，申请复查",
-    (RECTIFYING, AWAITING_REVIEW): "整改完成，申请复查",
+    (RECTIFYING, AWAITING_REVIEW): "提交复查",
     (AWAITING_REVIEW, CLOSED): "复查合格，销号",
     (AWAITING_REVIEW, RECTIFYING): "复查不合格，继续整改",
 }

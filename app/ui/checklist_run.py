@@ -27,8 +27,8 @@ async def build_choose(ui: Any, site_id: str) -> ft.View:
         async def handler(_e: Any) -> None:
             try:
                 insp = await ui.call(svc.start_inspection, site.id, checklist_id)
-            except Exception as exc:  # noqa: BLE001
-                err.value, err.visible = getattr(exc, "message", str(exc)), True
+            except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
+                err.value, err.visible = W.error_message(exc), True
                 return
             await ui.go(f"/run/{insp.id}")
 
@@ -65,7 +65,8 @@ def _fmt_value(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(map(str, value)) or "（未选）"
     if isinstance(value, float):
-        return f"{value:g}"
+        # Plain decimals (4.5, 1234567), never exponent notation; bounded items keep 6 places.
+        return f"{value:f}".rstrip("0").rstrip(".")
     return str(value)
 
 
@@ -99,12 +100,17 @@ class RunScreen:
         self.basis_box = ft.Container(self.basis_panel, bgcolor=T.SURFACE, border_radius=10, padding=12)
         self.error = W.error_text()
         self.input: ft.TextField | None = None
+        self.boxes: ft.Column | None = None  # the current multi-choice item's checkboxes
         self.shown_next = False
 
     # -- state --------------------------------------------------------------------------------
     @property
     def locked(self) -> bool:
-        return self.state.inspection.status != "draft"
+        return self.state.locked
+
+    def ticked(self) -> list[str]:
+        """The options ticked on the current multi-choice item, in checklist order."""
+        return [cb.data for cb in self.boxes.controls if cb.value] if self.boxes is not None else []
 
     def visible_ids(self) -> list[str]:
         return [i.id for i in self.state.visible]
@@ -166,6 +172,7 @@ class RunScreen:
         self.render_progress()
         item = self.item
         self.input = None
+        self.boxes = None
         if item is None:
             self.item_panel.controls = [ft.Text("该检查表没有需要回答的题目", color=T.MUTED)]
             self.basis_box.visible = False
@@ -283,9 +290,9 @@ class RunScreen:
             boxes = ft.Column(spacing=2)
 
             async def toggle(_e: Any) -> None:
-                picked = [cb.data for cb in boxes.controls if cb.value]
-                await self.save(picked, advance=False, item=item)
+                await self.save(self.ticked(), advance=False, item=item)
 
+            self.boxes = boxes
             boxes.controls = [
                 ft.Checkbox(label=opt, value=opt in chosen, data=opt, on_change=toggle, disabled=dis,
                             label_style=ft.TextStyle(size=17, color=T.TEXT), height=T.TOUCH)
@@ -313,14 +320,14 @@ class RunScreen:
             self.input = tf
 
             async def today(_e: Any) -> None:
-                tf.value = date.today().isoformat()
+                tf.value = self.svc.today().isoformat()  # the inspector's day (UTC+8), not the server's
                 await self.save(tf.value, advance=False, item=item)
 
             async def open_picker(_e: Any) -> None:
                 async def picked(e: Any) -> None:
-                    v = e.control.value
-                    if v is not None:
-                        tf.value = (v.date() if isinstance(v, datetime) else v).isoformat()
+                    picked_day = W.picked_date(e.control.value)
+                    if picked_day is not None:
+                        tf.value = picked_day.isoformat()
                         await self.save(tf.value, advance=False, item=item)
 
                 self.ui.page.show_dialog(ft.DatePicker(
@@ -342,24 +349,26 @@ class RunScreen:
 
         async def add(_e: Any) -> None:
             try:
-                blobs = await self.ui.pick_photos()
-                for data in blobs:
-                    shas.append(await self.ui.call(self.svc.add_answer_photo, self.inspection_id, item.id, data))
-            except Exception as exc:  # noqa: BLE001 - PhotoError.message_zh
-                self.show_error(getattr(exc, "message_zh", None) or getattr(exc, "message", None) or str(exc))
-                return
-            await self.save(list(shas), advance=False, item=item)
+                for data in await self.ui.pick_photos():
+                    # Stored, linked and added to the answer at once by the service.
+                    await self.ui.call(self.svc.add_answer_photo, self.inspection_id, item.id, data)
+            except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
+                self.show_error(W.error_message(exc))
+            finally:
+                self.state = await self.ui.call(self.svc.inspection_state, self.inspection_id)
+                self.render()
+                self.ui.page.update()
 
         async def none(_e: Any) -> None:
-            await self.save(list(shas), advance=True, item=item)
+            if item.id in self.state.answers:
+                await self.advance(item)  # the photos are already in the answer
+            else:
+                await self.save([], advance=True, item=item)
 
-        can_add = hasattr(self.svc, "add_answer_photo")
-        controls: list[ft.Control] = [ft.Text(f"已拍 {len(shas)} 张", size=15, color=T.TEXT)]
-        if can_add:
-            controls.append(W.button("添加照片", add, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
-                                     disabled=dis))
-        else:
-            controls.append(ft.Text("本机暂不支持单独保存照片题的照片，请在隐患信息中添加照片", size=14, color=T.WARN))
+        controls: list[ft.Control] = [
+            ft.Text(f"已拍 {len(shas)} 张", size=15, color=T.TEXT),
+            W.button("添加照片", add, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED, disabled=dis),
+        ]
         if not item.required or shas:
             controls.append(W.button("确认（不再添加）" if shas else "不拍照，跳过", none, variant="outlined",
                                      disabled=dis))
@@ -397,12 +406,10 @@ class RunScreen:
             if advance:
                 self.show_error("请先填写答案")
             return False
-        if current is not None:
-            shown = current.value.isoformat() if isinstance(current.value, date) else _fmt_value(current.value)
-            if raw == shown:
-                if advance:
-                    await self.advance(item)
-                return True
+        if current is not None and _same(current.value, raw):
+            if advance:
+                await self.advance(item)
+            return True
         return await self.save(raw, advance=advance, item=item)
 
     def show_error(self, message: str) -> None:
@@ -420,8 +427,8 @@ class RunScreen:
             before = set(self.state.hazards)
             try:
                 self.state = await self.ui.call(self.svc.answer, self.inspection_id, item.id, value)
-            except Exception as exc:  # noqa: BLE001 - InvalidAnswer / InspectionLocked carry .message
-                msg = getattr(exc, "message", None) or f"保存失败：{exc}"
+            except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
+                msg = W.error_message(exc)
                 if self.item is not None and self.item.id == item.id:
                     self.error.value, self.error.visible = msg, True
                     self.ui.page.update()
@@ -475,8 +482,10 @@ class RunScreen:
         if field is not None and not self.locked:
             if not await self.save_field(advance=False, item=item, field=field):
                 return
-        if item.id not in self.state.answers and item.kind == "multi_choice" and not self.locked:
-            if not await self.save([], advance=False, item=item):
+        if item.kind == "multi_choice" and not self.locked:
+            # What is ticked on screen is the answer, even if a tick's own save is still on its
+            # way (save() serialises them and skips an unchanged value); none ticked means 无.
+            if not await self.save(self.ticked(), advance=False, item=item):
                 return
         hazard = self.state.hazards.get(item.id)
         if hazard is not None and hazard.id not in self.ui.seen_hazards and not self.locked:
@@ -490,8 +499,8 @@ class RunScreen:
             hazard = await self.ui.call(lambda: self.svc.create_hazard(
                 site_id=self.state.site.id, inspection_id=self.inspection_id,
                 description="现场发现的其他隐患（请填写具体情况）"))
-        except Exception as exc:  # noqa: BLE001
-            self.show_error(getattr(exc, "message", None) or str(exc))
+        except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
+            self.show_error(W.error_message(exc))
             return
         self.ui.seen_hazards.add(hazard.id)
         await self.ui.go(f"/hazard/{hazard.id}")
@@ -499,7 +508,9 @@ class RunScreen:
     async def on_prev(self, _e: Any) -> None:
         item, field = self.item, self.input
         if field is not None and not self.locked:
-            await self.save_field(advance=False, item=item, field=field)
+            saved = await self.save_field(advance=False, item=item, field=field)
+            if not saved and (field.value or "").strip():
+                return  # the refused value stays in the field with its message; nothing is lost
         prev = self.neighbour(-1)
         if prev is None:
             return

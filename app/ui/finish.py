@@ -16,7 +16,7 @@ async def build(ui: Any, inspection_id: str) -> ft.View:
     state = await ui.call(svc.inspection_state, inspection_id)
     summary = await ui.call(svc.summary, inspection_id)
     insp = state.inspection
-    done = insp.status == "completed"
+    done = state.locked
 
     rows: list[ft.Control] = [
         ft.Text(f"{state.site.name} · {state.checklist.title}", size=18, weight=ft.FontWeight.W_700,
@@ -75,13 +75,32 @@ async def build(ui: Any, inspection_id: str) -> ft.View:
     show_problems([p for p in summary.problems])
     err = W.error_text()
     pad_w = 520 if ui.wide else max(260, min(360, (ui.page.width or 390) - 40))
-    pad = SignaturePad(width=pad_w, height=180)
-    signer = W.field("签名人姓名", insp.signer_name or "", hint="现场负责人")
+    # What was typed / drawn survives going back to the checklist and returning (same session).
+    draft = ui.signature_drafts.setdefault(inspection_id, {})
+
+    def remember_strokes() -> None:
+        draft["strokes"] = [list(stroke) for stroke in pad.strokes]
+
+    pad = SignaturePad(width=pad_w, height=180, on_change=remember_strokes)
+    if draft.get("strokes") and draft.get("width") == pad_w:
+        pad.load(draft["strokes"])
+    draft["width"] = pad_w
+    stored_name = insp.signer_name or ""
+
+    async def on_name(e: Any) -> None:
+        draft["name"] = e.control.value or ""
+
+    signer = W.field("签名人姓名", draft.get("name", stored_name), hint="现场负责人", on_change=on_name)
     signed_note = ft.Text("已签名（记录未修改）" if state.signature_valid else "", size=14, color=T.OK,
                           visible=state.signature_valid)
 
-    def clear(_e: Any) -> None:
+    async def clear(_e: Any) -> None:
         pad.clear()
+        draft["strokes"] = []
+        if state.signature_valid:
+            msg = "已清空签名板。已保存的签名仍然有效，重新签名后才会被替换"
+            signed_note.value, signed_note.color, signed_note.visible = msg, T.WARN, True
+            ui.toast(msg)
 
     async def complete(_e: Any) -> None:
         err.visible = False
@@ -93,6 +112,9 @@ async def build(ui: Any, inspection_id: str) -> ft.View:
             elif not state.signature_valid:
                 err.value, err.visible = "请现场负责人在签名板上签名", True
                 return
+            elif name != stored_name.strip():
+                err.value, err.visible = "签名人姓名已修改，请在签名板上重新签名", True
+                return
             await ui.call(svc.complete, inspection_id)
         except Exception as exc:  # noqa: BLE001 - CompletionRefused / InvalidAnswer carry Chinese text
             problems = getattr(exc, "problems", None)
@@ -100,10 +122,11 @@ async def build(ui: Any, inspection_id: str) -> ft.View:
                 show_problems(problems)
                 err.value, err.visible = "还不能完成检查，请先处理上面的问题", True
             else:
-                err.value, err.visible = getattr(exc, "message", None) or f"完成失败：{exc}", True
+                err.value, err.visible = W.error_message(exc), True
             return
+        ui.signature_drafts.pop(inspection_id, None)
         ui.toast("检查已完成")
-        await ui.refresh()
+        await ui.render()
 
     body = [
         summary_card,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import flet as ft
@@ -17,13 +17,8 @@ log = logging.getLogger(__name__)
 async def build(ui: Any, hazard_id: str) -> ft.View:
     svc = ui.svc
     h = await ui.call(svc.hazard, hazard_id)
-    editable = h.status != "已销号"
-    if h.inspection_id:
-        insp = await ui.call(svc.get_inspection, h.inspection_id)
-        editable = editable and insp.status == "draft"
-        back = f"/run/{h.inspection_id}" if insp.status == "draft" else f"/ledger/{h.id}"
-    else:
-        back = f"/ledger/{h.id}"
+    editable = h.editable
+    back = f"/run/{h.inspection_id}" if h.inspection_id and h.inspection_status == "draft" else f"/ledger/{h.id}"
     err = W.error_text()
     saved = ft.Text("", size=14, color=T.OK)
     photos = await ui.thumbnails(h.photo_shas)
@@ -36,8 +31,8 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
     async def persist(**changes: Any) -> Any:
         try:
             row = await ui.call(lambda: svc.update_hazard(hazard_id, **changes))
-        except Exception as exc:  # noqa: BLE001 - InvalidAnswer / InspectionLocked carry .message
-            err.value, err.visible = getattr(exc, "message", None) or f"保存失败：{exc}", True
+        except Exception as exc:  # noqa: BLE001 - shown in Chinese (unexpected ones are logged)
+            err.value, err.visible = W.error_message(exc), True
             saved.value = ""
             return None
         err.value, err.visible = "", False
@@ -47,72 +42,46 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
             values[k] = v.isoformat() if isinstance(v, date) else v
         return row
 
-    pending: dict[str, str] = {}
-    timer: dict[str, Any] = {"task": None}
+    async def save_field(name: str, value: str) -> bool:
+        if value == values[name]:
+            return True
+        return await persist(**{name: value}) is not None
 
-    async def flush() -> None:
-        while pending:
-            name, value = next(iter(pending.items()))
-            del pending[name]
-            if value != values[name]:
-                await persist(**{name: value})
-        ui.page.update()
+    saver = W.AutoSaver(ui.page, save_field)
+    fields: dict[str, ft.TextField] = {}
 
-    async def flush_later() -> None:
-        import asyncio
+    async def flush() -> bool:
+        """Save whatever was typed; True when everything is saved."""
+        if not editable:
+            return True
+        for name, tf in fields.items():
+            if (tf.value or "").strip() != values[name]:
+                saver.pending[name] = (tf.value or "").strip()
+        ok = await saver.flush()
+        if ok:
+            err.value, err.visible = "", False
+        return ok
 
-        await asyncio.sleep(0.8)
-        timer["task"] = None
-        await flush()
-
-    def on_change_of(name: str):
-        def handler(e: Any) -> None:
-            pending[name] = (e.control.value or "").strip()
-            if timer["task"] is None:
-                timer["task"] = ui.page.run_task(flush_later)
-
-        return handler
-
-    def on_blur_of(name: str):
-        async def handler(e: Any) -> None:
-            pending[name] = (e.control.value or "").strip()
-            await flush()
-
-        return handler
+    ui.on_leave = flush  # the AppBar back arrow / Android back save first, like the button below
 
     async def leave(_e: Any) -> None:
-        if editable:
-            for name, tf in (("description", description), ("location", location), ("rect_unit", rect_unit),
-                             ("requirement", requirement), ("deadline", deadline)):
-                if (tf.value or "").strip() != values[name]:
-                    pending[name] = (tf.value or "").strip()
-            await flush()
-            if err.visible:
-                return
-        await ui.go(back)
+        await ui.go(back)  # go() runs flush(); it stays here when a save fails
 
-    description = W.field("隐患描述", h.description, multiline=True, on_blur=on_blur_of("description"), on_change=on_change_of("description"),
-                          read_only=not editable)
-    location = W.field("隐患部位", h.location, hint="如：3号楼北侧消防车道", on_blur=on_blur_of("location"), on_change=on_change_of("location"),
-                       read_only=not editable)
-    rect_unit = W.field("整改责任单位", h.rect_unit, hint="如：XX物业服务中心", on_blur=on_blur_of("rect_unit"), on_change=on_change_of("rect_unit"),
-                        read_only=not editable)
-    requirement = W.field("整改要求", h.requirement, multiline=True, on_blur=on_blur_of("requirement"), on_change=on_change_of("requirement"),
-                          read_only=not editable)
-    deadline = W.field("整改期限（年-月-日）", h.deadline.isoformat(), on_blur=on_blur_of("deadline"),
-                       on_submit=on_blur_of("deadline"), read_only=not editable,
-                       keyboard=ft.KeyboardType.DATETIME)
+    def tf(name: str, label: str, value: str, **kw: Any) -> ft.TextField:
+        fields[name] = W.field(label, value, on_blur=saver.on_blur(name), on_change=saver.on_change(name),
+                               read_only=not editable, **kw)
+        return fields[name]
+
+    description = tf("description", "隐患描述", h.description, multiline=True)
+    location = tf("location", "隐患部位", h.location, hint="如：3号楼北侧消防车道")
+    rect_unit = tf("rect_unit", "整改责任单位", h.rect_unit, hint="如：XX物业服务中心")
+    requirement = tf("requirement", "整改要求", h.requirement, multiline=True)
+    deadline = tf("deadline", "整改期限（年-月-日）", h.deadline.isoformat(), on_submit=saver.on_blur("deadline"),
+                  keyboard=ft.KeyboardType.DATETIME)
 
     async def on_severity(key: str) -> None:
-        from app.domain.lifecycle import default_deadline
-
-        changes: dict[str, Any] = {"severity": key}
-        today = await ui.call(svc.today)
-        current = await ui.call(svc.hazard, hazard_id)
-        # An untouched 整改期限 follows the severity's default; one the inspector set stays.
-        if current.deadline == default_deadline(current.severity, today):
-            changes["deadline"] = default_deadline(key, today)
-        row = await persist(**changes)
+        # The service moves an untouched (default) 整改期限 to the new severity's default.
+        row = await persist(severity=key)
         if row is not None:
             deadline.value = row.deadline.isoformat()
         ui.page.update()
@@ -123,24 +92,28 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
 
     async def pick_deadline(_e: Any) -> None:
         async def picked(e: Any) -> None:
-            v = e.control.value
-            if v is None:
+            d = W.picked_date(e.control.value)
+            if d is None:
                 return
-            d = v.date() if isinstance(v, datetime) else v
             deadline.value = d.isoformat()
+            saver.pending.pop("deadline", None)
             await persist(deadline=d.isoformat())
             ui.page.update()
 
+        try:
+            current = date.fromisoformat(values["deadline"])
+        except ValueError:
+            current = h.deadline
         ui.page.show_dialog(ft.DatePicker(
-            value=datetime.combine(h.deadline, datetime.min.time()), first_date=datetime(2000, 1, 1),
-            last_date=datetime(2100, 12, 31), on_change=picked, help_text="整改期限",
+            value=W.picker_value(current), first_date=W.picker_value(date(2000, 1, 1)),
+            last_date=W.picker_value(date(2100, 12, 31)), on_change=picked, help_text="整改期限",
             cancel_text="取消", confirm_text="确定"))
 
     async def add_photo(_e: Any) -> None:
         try:
             blobs = await ui.pick_photos()
-        except Exception as exc:  # noqa: BLE001
-            err.value, err.visible = getattr(exc, "message_zh", None) or str(exc), True
+        except Exception as exc:  # noqa: BLE001 - PhotoUploadFailed.message_zh, else logged
+            err.value, err.visible = W.error_message(exc), True
             ui.page.update()
             return
         if not blobs:
@@ -150,7 +123,7 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
             try:
                 await ui.call(svc.add_hazard_photo, hazard_id, data)
             except Exception as exc:  # noqa: BLE001 - PhotoError.message_zh
-                problems.append(getattr(exc, "message_zh", None) or getattr(exc, "message", None) or str(exc))
+                problems.append(W.error_message(exc))
         row = await ui.call(svc.hazard, hazard_id)
         new_row = await ui.thumbnails(row.photo_shas)
         photos.controls = new_row.controls

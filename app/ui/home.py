@@ -9,13 +9,17 @@ import flet as ft
 from . import theme as T
 from . import widgets as W
 
+OVERDUE_LIMIT = 20
+
 
 async def build(ui: Any) -> ft.View:
     svc = ui.svc
     settings = await ui.call(svc.settings)
     status = await ui.call(svc.sync_status)
     drafts = await ui.call(svc.drafts)
-    overdue = await ui.call(lambda: svc.hazards(overdue=True, limit=20))
+    overdue = await ui.call(lambda: svc.hazards(overdue=True, limit=OVERDUE_LIMIT + 1))
+    more_overdue = len(overdue) > OVERDUE_LIMIT
+    overdue = overdue[:OVERDUE_LIMIT]
 
     name = getattr(settings, "inspector_name", "") or ""
     who = ft.Row(
@@ -39,7 +43,8 @@ async def build(ui: Any) -> ft.View:
 
     overdue_col = ft.Column(spacing=8)
     if overdue:
-        overdue_col.controls.append(W.section_title(f"逾期隐患（{len(overdue)}）"))
+        n = f"{OVERDUE_LIMIT}+" if more_overdue else str(len(overdue))
+        overdue_col.controls.append(W.section_title(f"逾期隐患（{n}）"))
         for h in overdue:
             overdue_col.controls.append(W.card(
                 ft.Column([

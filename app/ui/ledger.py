@@ -6,8 +6,13 @@ from typing import Any
 
 import flet as ft
 
+from app.domain.lifecycle import STATUSES, awaits_review
+
 from . import theme as T
 from . import widgets as W
+
+#: Rows the ledger shows at once; a full page reads "200+".
+LIMIT = 200
 
 ALL = "全部"
 
@@ -61,13 +66,21 @@ async def build_list(ui: Any, *, selected: str | None) -> ft.Column:
             border=T.PRIMARY if h.id == selected else (T.DANGER if h.overdue else T.BORDER),
             bgcolor="#EAF1FB" if h.id == selected else T.BG, padding=12)
 
+    latest = {"seq": 0}
+
     async def refresh(update: bool = True) -> None:
+        # Each keystroke queries; only the newest query may paint, whatever order they finish in.
+        latest["seq"] += 1
+        seq = latest["seq"]
         query = {k: v for k, v in f.items() if v not in (None, "")}
-        rows = await ui.call(lambda: svc.hazards(**query, limit=200))
+        rows = await ui.call(lambda: svc.hazards(**query, limit=LIMIT))
+        if seq != latest["seq"]:
+            return
         results.controls = [hazard_card(h) for h in rows] or [
             ft.Text("没有符合条件的隐患", size=15, color=T.MUTED)]
         overdue = sum(1 for h in rows if h.overdue)
-        count.value = f"共 {len(rows)} 条" + (f"，逾期 {overdue} 条" if overdue else "")
+        shown = f"{len(rows)}+" if len(rows) == LIMIT else str(len(rows))
+        count.value = f"共 {shown} 条" + (f"，逾期 {overdue} 条" if overdue else "")
         if update:
             results.update()
             count.update()
@@ -99,7 +112,6 @@ async def build_list(ui: Any, *, selected: str | None) -> ft.Column:
         )
         return ft.Semantics(label=f"{label}筛选", content=dd)
 
-    from app.domain.lifecycle import STATUSES
 
     search = W.field("搜索隐患或场所", f["text"], on_change=on_text)
     search.prefix_icon = ft.Icons.SEARCH
@@ -117,6 +129,17 @@ async def build_list(ui: Any, *, selected: str | None) -> ft.Column:
     ], spacing=8)
     await refresh(update=False)
     return ft.Column([filters, count, results], spacing=10)
+
+
+def _review_draft(ui: Any, hazard_id: str, reviewer: str) -> dict[str, Any]:
+    return ui.review_drafts.setdefault(hazard_id, {"reviewer": reviewer, "note": "", "photos": []})
+
+
+def _keep(draft: dict[str, Any], key: str):
+    async def handler(e: Any) -> None:
+        draft[key] = e.control.value or ""
+
+    return handler
 
 
 async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
@@ -154,12 +177,12 @@ async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
     async def move(to: str) -> None:
         try:
             await ui.call(svc.transition, hazard_id, to)
-        except Exception as exc:  # noqa: BLE001 - IllegalTransition.message
-            err.value, err.visible = getattr(exc, "message", None) or str(exc), True
+        except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
+            err.value, err.visible = W.error_message(exc), True
             ui.page.update()
             return
         ui.toast(f"已改为“{to}”")
-        await ui.refresh()
+        await ui.render()
 
     def move_handler(to: str):
         async def handler(_e: Any) -> None:
@@ -167,38 +190,39 @@ async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
 
         return handler
 
-    actions: list[ft.Control] = []
-    if h.status == "待整改":
-        actions += [W.button("开始整改", move_handler("整改中"), icon=ft.Icons.BUILD_OUTLINED),
-                    W.button("当场整改，申请复查", move_handler("待复查"), variant="outlined")]
-    elif h.status == "整改中":
-        actions.append(W.button("提交复查", move_handler("待复查"), icon=ft.Icons.FACT_CHECK_OUTLINED))
+    icons = {"整改中": ft.Icons.BUILD_OUTLINED, "待复查": ft.Icons.FACT_CHECK_OUTLINED}
+    actions = [W.button(label, move_handler(to), icon=icons.get(to), variant="filled" if n == 0 else "outlined")
+               for n, (to, label) in enumerate(await ui.call(svc.hazard_actions, hazard_id))]
     if actions:
         col += [W.section_title("整改进度"), ft.Row(actions, wrap=True, spacing=10, run_spacing=10)]
-    if h.status != "已销号":
+    if h.editable:
         col.append(W.button("编辑隐患信息", ui.go_handler(f"/hazard/{h.id}"), variant="text",
                             icon=ft.Icons.EDIT_OUTLINED))
 
-    if h.status == "待复查":
-        reviewer = W.field("复查人", settings.inspector_name or "")
-        note = W.field("复查意见", "", multiline=True)
-        review_photos: list[bytes] = []
+    if awaits_review(h.status):
+        # What the reviewer typed and photographed survives leaving and coming back.
+        draft = _review_draft(ui, hazard_id, settings.inspector_name or "")
+        reviewer = W.field("复查人", draft["reviewer"], on_change=_keep(draft, "reviewer"))
+        note = W.field("复查意见", draft["note"], multiline=True, on_change=_keep(draft, "note"))
+        review_photos: list[bytes] = draft["photos"]
         review_thumbs = ft.Row(wrap=True, spacing=8)
-        review_count = ft.Text("复查照片 0 张", size=15, color=T.TEXT, key="review-photo-count")
+        review_count = ft.Text("", size=15, color=T.TEXT, key="review-photo-count")
+
+        def show_review_photos() -> None:
+            review_thumbs.controls = [ft.Container(
+                ft.Image(src=data, width=90, height=90, fit=ft.BoxFit.COVER),
+                border=ft.Border.all(1, T.BORDER), border_radius=8, clip_behavior=ft.ClipBehavior.HARD_EDGE)
+                for data in review_photos]
+            review_count.value = f"复查照片 {len(review_photos)} 张"
+
+        show_review_photos()
 
         async def add_review_photo(_e: Any) -> None:
             try:
-                blobs = await ui.pick_photos()
-            except Exception as exc:  # noqa: BLE001
-                err.value, err.visible = str(exc), True
-                ui.page.update()
-                return
-            for data in blobs:
-                review_photos.append(data)
-                review_thumbs.controls.append(ft.Container(
-                    ft.Image(src=data, width=90, height=90, fit=ft.BoxFit.COVER),
-                    border=ft.Border.all(1, T.BORDER), border_radius=8, clip_behavior=ft.ClipBehavior.HARD_EDGE))
-            review_count.value = f"复查照片 {len(review_photos)} 张"
+                review_photos.extend(await ui.pick_photos())
+            except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
+                err.value, err.visible = W.error_message(exc), True
+            show_review_photos()
             ui.page.update()
 
         async def review(passed: bool) -> None:
@@ -206,13 +230,13 @@ async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
                 await ui.call(lambda: svc.record_review(
                     hazard_id, reviewer=reviewer.value or "", passed=passed, note=note.value or "",
                     photos=list(review_photos)))
-            except Exception as exc:  # noqa: BLE001 - InvalidAnswer / IllegalTransition / PhotoError
-                err.value = (getattr(exc, "message", None) or getattr(exc, "message_zh", None) or str(exc))
-                err.visible = True
+            except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
+                err.value, err.visible = W.error_message(exc), True
                 ui.page.update()
                 return
+            ui.review_drafts.pop(hazard_id, None)
             ui.toast("复查合格，已销号" if passed else "复查不合格，退回整改")
-            await ui.refresh()
+            await ui.render()
 
         async def passed(_e: Any) -> None:
             await review(True)

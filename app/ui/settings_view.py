@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import flet as ft
@@ -20,14 +19,12 @@ async def build(ui: Any) -> ft.View:
     err = W.error_text()
     saved = ft.Text("", size=14, color=T.OK, key="settings-saved")
     values = s.model_dump() if hasattr(s, "model_dump") else dict(vars(s))
-    pending: dict[str, Any] = {}
-    timer: dict[str, Any] = {"task": None}
 
     async def persist(**changes: Any) -> bool:
         try:
             new = await ui.call(lambda: svc.save_settings(**changes))
-        except Exception as exc:  # noqa: BLE001 - InvalidAnswer.message
-            err.value, err.visible = getattr(exc, "message", None) or f"保存失败：{exc}", True
+        except Exception as exc:  # noqa: BLE001 - InvalidAnswer.message; unexpected ones are logged
+            err.value, err.visible = W.error_message(exc), True
             saved.value = ""
             ui.page.update()
             return False
@@ -37,33 +34,34 @@ async def build(ui: Any) -> ft.View:
         ui.page.update()
         return True
 
-    async def flush() -> None:
-        changes = {k: v for k, v in pending.items() if values.get(k) != v}
-        pending.clear()
-        if changes:
-            await persist(**changes)
+    async def save_field(name: str, value: Any) -> bool:
+        if values.get(name) == value:
+            return True
+        return await persist(**{name: value})
 
-    async def flush_later() -> None:
-        await asyncio.sleep(0.6)
-        timer["task"] = None
-        await flush()
+    saver = W.AutoSaver(ui.page, save_field)
+    fields: dict[str, ft.TextField] = {}
+
+    async def flush() -> bool:
+        for name, tf in fields.items():
+            value = (tf.value or "").strip()
+            if value != (values.get(name) or ""):
+                saver.pending[name] = value
+        await saver.flush()
+        return True  # a refused value stays shown in the error line; never trap the worker here
+
+    ui.on_leave = flush
 
     def text_field(label: str, name: str, **kw: Any) -> ft.TextField:
-        def on_change(e: Any) -> None:
-            pending[name] = (e.control.value or "").strip()
-            if timer["task"] is None:
-                timer["task"] = ui.page.run_task(flush_later)
-
-        async def on_blur(e: Any) -> None:
-            pending[name] = (e.control.value or "").strip()
-            await flush()
-
-        return W.field(label, str(values.get(name) or ""), on_change=on_change, on_blur=on_blur, **kw)
+        fields[name] = W.field(label, str(values.get(name) or ""), on_change=saver.on_change(name),
+                               on_blur=saver.on_blur(name), **kw)
+        return fields[name]
 
     async def on_quality(key: str) -> None:
         await persist(photo_quality=int(key))
 
     async def on_scale(key: str) -> None:
+        await flush()  # the re-render below rebuilds the fields
         scale = float(key)
         if await persist(text_scale=scale):
             from . import theme

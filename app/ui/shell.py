@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,22 @@ class AppUI:
         self.current: ft.View | None = None
         # Services that must stay referenced for the page's lifetime.
         self.picker = ft.FilePicker(on_upload=self._on_upload)
+        #: upload path (photos/<uuid>.jpg) -> waiter; the client may report the picked file's own
+        #: name (camera files are all image.jpg), so uploads run one at a time and ``_upload_alias``
+        #: maps that name to the one upload in flight.
         self._upload_waiters: dict[str, asyncio.Future] = {}
+        self._upload_alias: dict[str, str] = {}
         self.connectivity: Any = None
         #: hazard sheets already shown this session (the sheet opens once per new hazard)
         self.seen_hazards: set[str] = set()
+        #: the current screen's "about to leave" hook (flush unsaved edits); False = stay
+        self.on_leave: Callable[[], Awaitable[bool]] | None = None
+        #: per-session drafts that survive leaving a screen: signature (by inspection id), new site
+        self.signature_drafts: dict[str, dict[str, Any]] = {}
+        self.site_draft: dict[str, Any] = {}
+        #: 复查 in progress per hazard id: reviewer, note and photos not yet recorded
+        self.review_drafts: dict[str, dict[str, Any]] = {}
+        self._sync_label: ft.Text | None = None
 
     # -- services ---------------------------------------------------------
     async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -80,7 +93,25 @@ class AppUI:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     # -- navigation -------------------------------------------------------
+    async def leave_current(self) -> bool:
+        """Run the current screen's leave hook (flush edits); False when the screen wants to stay."""
+        hook, self.on_leave = self.on_leave, None
+        if hook is None:
+            return True
+        try:
+            ok = await hook()
+        except Exception:  # noqa: BLE001 - never trap the worker on a screen
+            log.exception("leave hook failed")
+            return True
+        if ok is False:
+            self.on_leave = hook  # stay; the screen shows why
+            self.page.update()
+            return False
+        return True
+
     async def go(self, route: str) -> None:
+        if not await self.leave_current():
+            return
         if route == self.page.route:
             await self.render()
         else:
@@ -98,7 +129,7 @@ class AppUI:
     async def on_view_pop(self, e: ft.ViewPopEvent) -> None:
         top = self.page.views[-1] if self.page.views else None
         parent = getattr(top, "data", None) or "/"
-        await self.go(parent if isinstance(parent, str) else "/")
+        await self.go(parent if isinstance(parent, str) else "/")  # go() runs the leave hook first
 
     async def on_resize(self, _e: Any = None) -> None:
         wide = (self.page.width or 0) >= T.WIDE
@@ -122,6 +153,9 @@ class AppUI:
             if seq != self._render_seq:
                 return  # a newer navigation superseded this one
             route = self.page.route or "/"
+            if self.on_leave is not None and self.current is not None and self.current.route != route:
+                await self.leave_current()  # e.g. browser back: the route already changed
+            self.on_leave = None
             found = self.match(route)
             try:
                 if found is None:
@@ -142,10 +176,22 @@ class AppUI:
             self.page.views.clear()
             self.page.views.extend(stack)
             self.current = view
+            await self.refresh_sync(update=False)
             self.page.update()
 
-    async def refresh(self) -> None:
-        await self.render()
+    async def refresh_sync(self, *, update: bool = True) -> None:
+        """Refill the sync strip under the AppBar (pending count, last sync, online)."""
+        label = self._sync_label
+        if label is None:
+            return
+        try:
+            status = await self.call(self.svc.sync_status)
+        except Exception:  # noqa: BLE001 - the strip must not break a screen
+            log.exception("sync status unavailable")
+            status = None
+        label.value = W.sync_strip_text(status, self.online)
+        if update and W.mounted(label):
+            label.update()
 
     # -- scaffolding ------------------------------------------------------
     def view(self, title: str, controls: list[ft.Control], *, parent: str | None = "/",
@@ -154,7 +200,9 @@ class AppUI:
         """A screen: AppBar with a back button to ``parent`` and a centred column of content."""
         leading = None
         if parent is not None:
+            # go() runs the screen's leave hook (flush) before navigating.
             leading = W.icon_button(ft.Icons.ARROW_BACK, "返回", self.go_handler(parent), color=T.ON_PRIMARY)
+        strip, self._sync_label = W.sync_strip()
         body = ft.Column(controls, spacing=12, expand=True, scroll=ft.ScrollMode.AUTO if scroll else None,
                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         content: ft.Control = body
@@ -170,7 +218,7 @@ class AppUI:
                 leading=leading, automatically_imply_leading=False,
                 bgcolor=T.PRIMARY, color=T.ON_PRIMARY, actions=actions or [],
             ),
-            controls=[content],
+            controls=[strip, content],
             padding=padding,
             bgcolor=T.BG,
         )
@@ -184,8 +232,10 @@ class AppUI:
         W.snack(self.page, message, error=error)
 
     # -- photos -----------------------------------------------------------
-    def _on_upload(self, e: ft.FilePickerUploadEvent) -> None:
-        waiter = self._upload_waiters.get(e.file_name)
+    async def _on_upload(self, e: ft.FilePickerUploadEvent) -> None:
+        # Keyed by upload path: camera files are all called image.jpg.
+        key = e.file_name if e.file_name in self._upload_waiters else self._upload_alias.get(e.file_name or "")
+        waiter = self._upload_waiters.get(key) if key else None
         if waiter is None or waiter.done():
             return
         if e.error:
@@ -209,42 +259,50 @@ class AppUI:
                 elif f.path:
                     out.append(await asyncio.to_thread(Path(f.path).read_bytes))
             return out
-        import secrets
-
         loop = asyncio.get_running_loop()
-        uploads: list[ft.FilePickerUploadFile] = []
-        targets: list[tuple[Path, asyncio.Future]] = []
-        for f in files:
-            suffix = Path(f.name).suffix.lower()[:8] or ".jpg"
-            rel = f"photos/{secrets.token_hex(8)}{suffix}"
-            fut = loop.create_future()
-            self._upload_waiters[f.name] = fut
-            uploads.append(ft.FilePickerUploadFile(upload_url=self.page.get_upload_url(rel, 600), id=f.id))
-            targets.append((self.upload_dir / rel, fut))
-        await self.picker.upload(uploads)
+        targets: list[Path] = []
+        keys: list[str] = []
         out = []
-        for path, fut in targets:
-            try:
-                await asyncio.wait_for(asyncio.shield(fut), timeout=120)
-            except asyncio.TimeoutError:
-                pass
-            except Exception as exc:  # noqa: BLE001
-                raise PhotoUploadFailed(str(exc)) from exc
-            # The progress event may arrive a moment before the file is fully on disk.
-            for _ in range(100):
-                if path.exists() and path.stat().st_size > 0:
-                    break
-                await asyncio.sleep(0.05)
-            if not path.exists():
-                raise PhotoUploadFailed("照片上传失败，请重试")
-            out.append(await asyncio.to_thread(path.read_bytes))
-            try:
-                path.unlink()
-            except OSError:
-                pass
-        for f in files:
-            self._upload_waiters.pop(f.name, None)
-        return out
+        try:
+            for f in files:  # one at a time: progress events of same-named files cannot mix
+                suffix = Path(f.name).suffix.lower()[:8] or ".jpg"
+                rel = f"photos/{uuid.uuid4().hex}{suffix}"
+                fut = loop.create_future()
+                self._upload_waiters[rel] = fut
+                self._upload_alias[f.name] = rel
+                keys.append(rel)
+                path = self.upload_dir / rel
+                targets.append(path)
+                await self.picker.upload([ft.FilePickerUploadFile(
+                    upload_url=self.page.get_upload_url(rel, 600), id=f.id)])
+                try:
+                    await asyncio.wait_for(asyncio.shield(fut), timeout=120)
+                except asyncio.TimeoutError as exc:
+                    log.warning("photo upload timed out: %s", path.name)
+                    raise PhotoUploadFailed("upload timed out") from exc
+                except Exception as exc:  # noqa: BLE001 - the client reported an upload error
+                    log.warning("photo upload failed: %s", exc)
+                    raise PhotoUploadFailed(str(exc)) from exc
+                finally:
+                    if self._upload_alias.get(f.name) == rel:
+                        del self._upload_alias[f.name]
+                # The progress event may arrive a moment before the file is fully on disk.
+                for _ in range(100):
+                    if path.exists() and path.stat().st_size > 0:
+                        break
+                    await asyncio.sleep(0.05)
+                if not path.exists() or path.stat().st_size == 0:
+                    raise PhotoUploadFailed(f"upload missing: {path.name}")
+                out.append(await asyncio.to_thread(path.read_bytes))
+            return out
+        finally:
+            for key in keys:
+                self._upload_waiters.pop(key, None)
+            for path in targets:
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    pass
 
     async def image_bytes(self, sha: str, *, thumb: bool = True) -> bytes | None:
         def read() -> bytes | None:
@@ -253,7 +311,8 @@ class AppUI:
                 if not Path(p).exists() and thumb:
                     p = self.svc.photo_path(sha)
                 return Path(p).read_bytes()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - a missing photo must not break the screen
+                log.exception("cannot read photo %s", sha)
                 return None
 
         return await asyncio.to_thread(read)
@@ -287,14 +346,18 @@ class AppUI:
         if online != self.online:
             self.online = online
             if (self.page.route or "/") == "/":
-                self.page.run_task(self.render)
+                self.page.run_task(self.render)  # the full card on home
+            else:
+                self.page.run_task(self.refresh_sync)
 
     async def _on_connectivity(self, e: Any) -> None:
         self._set_online(getattr(e, "connectivity", None))
 
 
 class PhotoUploadFailed(Exception):
-    pass
+    """A web photo upload that failed or timed out; ``message_zh`` is what the worker sees."""
+
+    message_zh = "照片上传失败，请重试"
 
 
 _CHILD_ATTRS = ("appbar", "title", "leading", "actions", "content", "controls", "label", "subtitle",

@@ -13,6 +13,7 @@ from . import widgets as W
 
 log = logging.getLogger(__name__)
 ALL = "全部"
+LIMIT = 50
 
 
 async def build(ui: Any) -> ft.View:
@@ -38,13 +39,15 @@ async def build(ui: Any) -> ft.View:
         state["seq"] += 1
         seq = state["seq"]
         sites = await ui.call(lambda: svc.search_sites(text=state["text"], kind=state["kind"],
-                                                       grid=state["grid"], limit=50))
+                                                       grid=state["grid"], limit=LIMIT + 1))
         if seq != state["seq"]:
             return  # a newer search is on its way
+        more = len(sites) > LIMIT
+        sites = sites[:LIMIT]
         results.controls = [site_card(s) for s in sites]
         if not sites:
             results.controls = [ft.Text("没有找到场所，可点“新建场所”添加。", color=T.MUTED, size=15)]
-        count.value = f"共 {len(sites)} 个场所" + ("（仅显示前 50 个）" if len(sites) >= 50 else "")
+        count.value = f"共 {LIMIT}+ 个场所（仅显示前 {LIMIT} 个）" if more else f"共 {len(sites)} 个场所"
         if update:
             results.update()
             count.update()
@@ -86,21 +89,34 @@ async def build_new(ui: Any) -> ft.View:
     svc = ui.svc
     kinds = list(svc.site_kinds)
     grids = await ui.call(svc.grids)
-    form: dict[str, Any] = {"kind": None, "lat": None, "lon": None}
+    # A draft on the AppUI: typed fields survive leaving the form and coming back (same session).
+    form: dict[str, Any] = ui.site_draft
+    for k in ("kind", "lat", "lon"):
+        form.setdefault(k, None)
     err = W.error_text()
-    name = W.field("场所名称")
-    address = W.field("地址")
-    grid = W.field("所属网格", hint="如：一网格")
-    contact = W.field("联系人")
-    phone = W.field("联系电话", keyboard=ft.KeyboardType.PHONE)
-    gps = ft.Text("位置：未获取（可不填）", color=T.MUTED, size=14)
 
-    def on_kind(key: str) -> None:
+    def draft_field(key: str, label: str, **kw: Any) -> ft.TextField:
+        async def on_change(e: Any) -> None:
+            form[key] = e.control.value or ""
+
+        return W.field(label, form.get(key) or "", on_change=on_change, **kw)
+
+    name = draft_field("name", "场所名称")
+    address = draft_field("address", "地址")
+    grid = draft_field("grid", "所属网格", hint="如：一网格")
+    contact = draft_field("contact", "联系人")
+    phone = draft_field("phone", "联系电话", keyboard=ft.KeyboardType.PHONE)
+    gps = ft.Text("位置：未获取（可不填）", color=T.MUTED, size=14)
+    if form["lat"] is not None and form["lon"] is not None:
+        gps.value = f"位置：{form['lat']:.6f}, {form['lon']:.6f}（GPS）"
+
+    async def on_kind(key: str) -> None:
         form["kind"] = key
 
     def grid_pick(g: str):
-        def pick(_e: Any) -> None:
+        async def pick(_e: Any) -> None:
             grid.value = g
+            form["grid"] = g
 
         return pick
 
@@ -122,8 +138,9 @@ async def build_new(ui: Any) -> ft.View:
                 grid=(grid.value or "").strip(), contact_name=(contact.value or "").strip(),
                 contact_phone=(phone.value or "").strip(), lat=form["lat"], lon=form["lon"]))
         except Exception as exc:  # noqa: BLE001 - show the service's message
-            err.value, err.visible = getattr(exc, "message", None) or f"保存失败：{exc}", True
+            err.value, err.visible = W.error_message(exc), True
             return
+        form.clear()
         await ui.go(f"/site/{site.id}")
 
     async def locate() -> None:
@@ -132,13 +149,13 @@ async def build_new(ui: Any) -> ft.View:
             return
         form["lat"], form["lon"] = pos
         gps.value = f"位置：{pos[0]:.6f}, {pos[1]:.6f}（GPS）"
-        gps.update()
+        if W.mounted(gps) and ui.current is view:  # the worker may have left the form meanwhile
+            gps.update()
 
-    ui.page.run_task(locate)
     body = [
         name,
         ft.Text("场所类型", size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
-        W.choice_chips([(k, k) for k in kinds], None, on_kind),
+        W.choice_chips([(k, k) for k in kinds], form["kind"], on_kind),
         address,
         grid,
         grid_suggestions,
@@ -148,7 +165,10 @@ async def build_new(ui: Any) -> ft.View:
         err,
         W.button("保存场所", save, icon=ft.Icons.SAVE_OUTLINED),
     ]
-    return ui.view("新建场所", body, parent="/sites")
+    view = ui.view("新建场所", body, parent="/sites")
+    if form["lat"] is None:
+        ui.page.run_task(locate)
+    return view
 
 
 async def _gps_position() -> tuple[float, float] | None:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import flet as ft
 
+from app.domain.lifecycle import SEVERITY_LABELS, IllegalTransition, severity_label  # noqa: F401
+from app.domain.rules import InvalidAnswer
+from app.photos.errors import PhotoError
+from app.services.errors import ServiceError
+from app.store.db import NotFound
+
 from . import theme as T
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[..., Any] | None
 
-SEVERITY_LABELS = {"一般": "一般隐患", "重大": "疑似重大隐患（需主管部门认定）"}
+#: China Standard Time (no DST): the field's calendar day.
+CST = timezone(timedelta(hours=8))
 BASIS_STATUS = {
     "confirmed": "已核实原文",
     "secondary": "二手来源",
@@ -21,18 +32,102 @@ BASIS_STATUS = {
 }
 
 
-def severity_label(sev: str) -> str:
+def error_message(exc: BaseException) -> str:
+    """The Chinese text to show for ``exc``; unexpected errors are logged and get a generic text."""
+    if isinstance(exc, PhotoError):
+        return exc.message_zh
+    if isinstance(exc, (ServiceError, InvalidAnswer, IllegalTransition)):
+        return exc.message
+    if isinstance(exc, NotFound):
+        return getattr(exc, "message", None) or "记录不存在或已被删除"
+    msg = getattr(exc, "message_zh", None)
+    if isinstance(msg, str) and msg:
+        return msg  # e.g. the shell's PhotoUploadFailed
+    log.error("unexpected error", exc_info=exc)
+    return "保存失败，请重试"
+
+
+def mounted(control: ft.BaseControl) -> bool:
+    """Whether ``control`` is on a page (``control.page`` raises when it is not)."""
     try:
-        from app.domain.lifecycle import severity_label as _label
-
-        return _label(sev)
-    except Exception:  # noqa: BLE001 - label only
-        return SEVERITY_LABELS.get(sev, sev)
+        return control.page is not None
+    except RuntimeError:
+        return False
 
 
-def text(value: str, *, size: float | None = None, weight: ft.FontWeight | None = None,
-         color: str | None = T.TEXT, selectable: bool = False, **kw: Any) -> ft.Text:
-    return ft.Text(value, size=size, weight=weight, color=color, selectable=selectable, **kw)
+def picked_date(value: Any) -> date | None:
+    """A DatePicker value as a calendar date. Flet 1.0.5 sends datetimes as UTC (tz-aware): a day
+    picked in a UTC+8 browser arrives as 16:00 the previous day, so convert to UTC+8 first."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(CST).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def picker_value(d: date) -> datetime:
+    """``d`` as the DatePicker's initial value: midnight in UTC+8 (the inverse of picked_date)."""
+    return datetime(d.year, d.month, d.day, tzinfo=CST)
+
+
+class AutoSaver:
+    """Debounced autosave for text fields: ``save(name, value)`` runs 0.8 s after the last keystroke
+    of a burst, and at once on blur / submit / ``flush()`` (call it before leaving the screen).
+
+    ``save`` is ``async (name, value) -> bool``; ``flush()`` returns False if any save failed."""
+
+    def __init__(self, page: ft.Page, save: Callable[[str, Any], Awaitable[bool]], *, delay: float = 0.8):
+        self.page = page
+        self.save = save
+        self.delay = delay
+        self.pending: dict[str, Any] = {}
+        self._task: asyncio.Task | None = None
+        self._lock = asyncio.Lock()
+
+    def _cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+
+    def changed(self, name: str, value: Any) -> None:
+        self.pending[name] = value
+        self._cancel()
+        self._task = asyncio.get_running_loop().create_task(self._later())
+
+    async def _later(self) -> None:
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            return
+        self._task = None
+        await self.flush()
+        if self.page is not None:
+            self.page.update()  # background task: no auto-update
+
+    async def flush(self) -> bool:
+        self._cancel()
+        ok = True
+        async with self._lock:
+            while self.pending:
+                name, value = next(iter(self.pending.items()))
+                del self.pending[name]
+                ok = bool(await self.save(name, value)) and ok
+        return ok
+
+    def on_change(self, name: str) -> Callable[[Any], Awaitable[None]]:
+        async def handler(e: Any) -> None:
+            self.changed(name, (e.control.value or "").strip())
+
+        return handler
+
+    def on_blur(self, name: str) -> Callable[[Any], Awaitable[None]]:
+        async def handler(e: Any) -> None:
+            self.pending[name] = (e.control.value or "").strip()
+            await self.flush()
+
+        return handler
 
 
 def button(label: str, on_click: Handler = None, *, variant: str = "filled", icon: Any = None,
@@ -160,6 +255,28 @@ def sync_badge(status: Any, online: bool | None) -> ft.Control:
         content=ft.Column(rows, spacing=4), bgcolor=T.SURFACE, border_radius=10,
         padding=ft.Padding.symmetric(horizontal=12, vertical=8), key="sync-badge",
     )
+
+
+def sync_strip_text(status: Any, online: bool | None) -> str:
+    """One line for the strip under every AppBar: 待同步 N 条 · 尚未同步/上次同步 … · 在线/离线."""
+    pending = getattr(status, "pending", 0) if status is not None else 0
+    last = getattr(status, "last_sync_at", None) if status is not None else None
+    if online is None and status is not None:
+        online = getattr(status, "online", None)
+    net = {True: "在线", False: "离线", None: "网络未知"}[online]
+    when = f"上次同步 {fmt_dt(last)}" if last else "尚未同步"
+    return f"待同步 {pending} 条 · {when} · {net}"
+
+
+def sync_strip() -> tuple[ft.Container, ft.Text]:
+    label = ft.Text("待同步 … 条", size=14, color=T.TEXT, weight=ft.FontWeight.W_600, key="sync-strip-text")
+    strip = ft.Container(
+        ft.Row([ft.Icon(ft.Icons.CLOUD_UPLOAD_OUTLINED, color=T.PRIMARY, size=18), label], spacing=6,
+               vertical_alignment=ft.CrossAxisAlignment.CENTER),
+        bgcolor=T.SURFACE, border_radius=8, padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+        key="sync-strip",
+    )
+    return strip, label
 
 
 def field(label: str, value: str = "", *, on_blur: Handler = None, on_submit: Handler = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from app.domain.rules import rule_threshold
@@ -55,3 +56,20 @@ def safe_answer(item: Item, checklist: Checklist) -> object:
     if item.kind == "photo":
         return []
     raise AssertionError(f"unknown kind {item.kind}")
+
+
+def stored_value(item: Item, value: object) -> str:
+    """``answers.value`` as the store keeps what the test entered: JSON text, e.g. ``'"是"'``,
+    ``'4.5'`` (numbers as float, as typed with ``:g``), ``'["a", "b"]'`` (checklist option order),
+    ``'"2026-11-01"'``, ``'[]'`` for a photo item skipped without photos."""
+    kind = item.kind
+    if kind in ("yes_no_na", "choice", "text", "date"):
+        return json.dumps(str(value).strip(), ensure_ascii=False)
+    if kind == "number":
+        return json.dumps(float(f"{value:g}") if isinstance(value, float) else float(value))
+    if kind == "multi_choice":
+        assert isinstance(value, list)
+        return json.dumps([o for o in item.options if o in value], ensure_ascii=False)
+    if kind == "photo":
+        return json.dumps(list(value), ensure_ascii=False)  # type: ignore[call-overload]
+    raise AssertionError(f"unknown kind {kind}")

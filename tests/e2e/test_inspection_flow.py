@@ -17,7 +17,7 @@ import pytest
 from checklists.loader import load_shipped
 
 from .conftest import JS_ITEM, OUT, VIEWPORTS, FlutterPage
-from .plan import hazard_answer, hazard_item, safe_answer
+from .plan import hazard_answer, hazard_item, safe_answer, stored_value
 
 CHECKLISTS = load_shipped().checklists
 
@@ -31,6 +31,9 @@ CASES = {
 ITEM_ID = re.compile(r"^(LC|GR|HR|HW)-[0-9A-Za-z]+$")
 JS_HAS_TEXT = """(t) => Array.from(document.querySelectorAll('flt-semantics'))
   .some(e => e.textContent.trim() === t)"""
+#: Whether some semantics node shows ``t`` (text or accessible name contains it).
+JS_SHOWS = """(t) => Array.from(document.querySelectorAll('flt-semantics'))
+  .some(e => e.textContent.includes(t) || (e.getAttribute('aria-label') || '').includes(t))"""
 JS_PROGRESS = """() => {
   for (const e of document.querySelectorAll('flt-semantics')) {
     const m = e.textContent.trim().match(/^已答 (\\d+)\\/(\\d+)$/);
@@ -54,19 +57,33 @@ def poll(fn, timeout: float = 10.0, interval: float = 0.03):  # noqa: ANN001, AN
 
 
 def reveal(fp: FlutterPage, locator) -> dict:  # noqa: ANN001
-    """Scroll the Flutter page (mouse wheel) until ``locator`` is inside the viewport."""
+    """Scroll the Flutter page (mouse wheel) until ``locator`` is inside the viewport.
+
+    After each wheel step, wait (bounded) until the target is in view or has moved, i.e. the
+    scroll took effect; no fixed sleeps. At most 20 steps; stops early when scrolling no longer
+    moves the target (end of the list)."""
     vh = fp.page.viewport_size["height"]
     vw = fp.page.viewport_size["width"]
+
+    def in_view(box: dict | None) -> bool:
+        return bool(box and box["y"] >= 60 and box["y"] + box["height"] <= vh - 10)
+
+    box = locator.bounding_box()
     for _ in range(20):
-        box = locator.bounding_box()
-        if box and box["y"] >= 60 and box["y"] + box["height"] <= vh - 10:
+        if in_view(box):
             return box
         fp.page.mouse.move(vw / 2, vh / 2)
         delta = (box["y"] - vh / 3) if box else 400
         fp.page.mouse.wheel(0, delta)
-        fp.page.wait_for_timeout(250)
+        before = box
+        try:
+            box = poll(lambda: (lambda b: b if (in_view(b) or (b and b != before)) else None)(
+                locator.bounding_box()), timeout=5)
+        except TimeoutError:
+            break  # the wheel moved nothing: cannot scroll further
     box = locator.bounding_box()
     assert box, "element not found"
+    assert in_view(box), f"could not scroll {locator} into view: {box}"
     return box
 
 
@@ -83,6 +100,43 @@ def glyphs_render(png: Path, box: dict, n_chars: int) -> tuple[bool, float]:
     inked = all(ImageStat.Stat(c).extrema[0][0] < 128 for c in cells)
     diffs = [ImageStat.Stat(ImageChops.difference(a, b)).mean[0] for a, b in zip(cells, cells[1:])]
     return inked and min(diffs) > 4, min(diffs)
+
+
+def assert_drawn(png: bytes) -> None:
+    """The signature PNG decodes and holds the drawn stroke (dark pixels on the white pad)."""
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png))
+    img.load()
+    lo, _hi = img.convert("L").getextrema()
+    assert lo < 128, "signature PNG is blank"
+    dark = sum(img.convert("L").point(lambda v: 255 if v < 128 else 0).histogram()[255:])
+    assert dark > 50, f"signature PNG has only {dark} dark pixels"
+
+
+def check_ledger_layout(fp: FlutterPage, size: str, card, detail_el) -> None:  # noqa: ANN001
+    """820×1180: list and detail side by side (two panes). 390×844: the detail replaces the list."""
+    location = fp.text("隐患部位").last
+    location.wait_for()
+    if size == "820x1180":
+        lb = card.bounding_box()
+        boxes = [b for b in (location.bounding_box(), detail_el.bounding_box()) if b]
+        assert lb and len(boxes) == 2, (lb, boxes)
+        top = min(b["y"] for b in boxes)
+        bottom = max(b["y"] + b["height"] for b in boxes)
+        left = min(b["x"] for b in boxes)
+        assert card.is_visible() and location.is_visible()
+        assert left > lb["x"] + lb["width"] / 2, f"detail not right of the list: list {lb}, detail x {left}"
+        assert top < lb["y"] + lb["height"] and lb["y"] < bottom, \
+            f"list {lb} and detail {top}..{bottom} do not overlap vertically"
+    else:
+        poll(lambda: not card.is_visible())  # the list is gone: single column
+        db = detail_el.bounding_box()
+        assert db and location.is_visible()
+        vw = fp.page.viewport_size["width"]
+        assert db["x"] < vw / 2, f"detail not in the single column: {db}"
 
 
 def answer_item(fp: FlutterPage, item, value) -> None:  # noqa: ANN001
@@ -173,7 +227,7 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
     fp.click(start)
 
     # -- answer every visible item ----------------------------------------------------------------
-    answered: set[str] = set()
+    expected: dict[str, str] = {}  # item id -> answers.value (JSON text) for what the test entered
     hazard_done = False
     first = True
     for _ in range(300):
@@ -186,10 +240,14 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
                 fp.wait_text("说明与依据")
                 fp.shot("checklist-basis")
                 fp.click("隐藏说明与依据")
+                # The item panel is rebuilt by the toggle: answer only once it is back.
+                fp.button("查看说明与依据").last.wait_for(timeout=10_000)
             first = False
+            # The sync status is visible on inner screens too, not only at home.
+            fp.text(re.compile(r"^待同步")).first.wait_for(timeout=10_000)
         value = hazard_answer(hz) if (item.id == hz.id and not hazard_done) else safe_answer(item, checklist)
         answer_item(fp, item, value)
-        answered.add(item.id)
+        expected[item.id] = stored_value(item, value)
         if item.id == hz.id and not hazard_done:
             # The hazard sheet opens by itself.
             fp.button("添加照片").wait_for()
@@ -230,13 +288,15 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
     fp.fill("签名人姓名", "李经理")
     pad = page.get_by_text(re.compile("^签名板")).first
     box = reveal(fp, pad)
+    assert page.evaluate(JS_SHOWS, "请在此处签名"), "the empty pad shows its placeholder"
     x0, y0 = box["x"] + 30, box["y"] + 40
     page.mouse.move(x0, y0)
     page.mouse.down()
     for i in range(1, 25):
         page.mouse.move(x0 + i * 10, y0 + (30 if i % 6 < 3 else 0) + i * 2, steps=2)
     page.mouse.up()
-    page.wait_for_timeout(300)
+    # The stroke reached the app: it hid the pad's placeholder.
+    poll(lambda: not page.evaluate(JS_SHOWS, "请在此处签名"), timeout=15)
     fp.shot("signed")
     fp.click("完成检查")
     fp.wait_text("检查已完成，记录只读", timeout=15_000)
@@ -248,6 +308,9 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
     card.wait_for()
     fp.shot("ledger")
     card.click()
+    start_btn = fp.button("开始整改").last
+    start_btn.wait_for()
+    check_ledger_layout(fp, size, card, start_btn)
     fp.click("开始整改")
     fp.button("提交复查").wait_for()
     fp.shot("ledger-rectifying")
@@ -260,8 +323,25 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
     fp.wait_text("复查照片 1 张", timeout=20_000)
     fp.shot("review")
     fp.click("复查合格")
+    # Not just any "已销号" (the status filter chip always shows it): the 复查 form goes away and
+    # the detail itself shows 销号时间 with the 已销号 status pill above it, in its column.
+    fp.button("复查合格").wait_for(state="detached", timeout=15_000)
     fp.wait_text("复查记录（1）")
-    fp.wait_text("已销号")
+    closed_label = fp.text("销号时间").last
+    closed_label.wait_for(timeout=15_000)
+
+    def detail_pill_closed() -> bool:
+        lb = closed_label.bounding_box()
+        if not lb:
+            return False
+        pills = fp.text("已销号")
+        for i in range(pills.count()):
+            b = pills.nth(i).bounding_box()
+            if b and abs(b["x"] - lb["x"]) < 40 and b["y"] < lb["y"] and b["width"] > 0:
+                return True
+        return False
+
+    poll(detail_pill_closed)
     fp.shot("closed")
 
     assert net.unexpected_failures() == []
@@ -274,20 +354,23 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
         (insp_id, status, cl), = db.execute(
             "SELECT id, status, checklist_id FROM inspections WHERE site_id = ?", (site_id,)).fetchall()
         assert (status, cl) == ("completed", checklist_id)
-        n_answers = db.execute("SELECT count(*) FROM answers WHERE inspection_id = ?", (insp_id,)).fetchone()[0]
-        assert n_answers == len(answered)
+        stored = dict(db.execute("SELECT item_id, value FROM answers WHERE inspection_id = ?", (insp_id,)))
+        assert stored == expected
         (signer, png), = db.execute("SELECT signer_name, png FROM signatures WHERE inspection_id = ?",
                                     (insp_id,)).fetchall()
         assert signer == "李经理" and png[:8] == b"\x89PNG\r\n\x1a\n"
-        (hid, hstatus, loc, unit), = db.execute(
-            "SELECT id, status, location, rect_unit FROM hazards WHERE inspection_id = ? AND item_id = ?",
+        assert_drawn(png)
+        (hid, hstatus, loc, unit, closed_at), = db.execute(
+            "SELECT id, status, location, rect_unit, closed_at FROM hazards WHERE inspection_id = ? AND item_id = ?",
             (insp_id, hz.id)).fetchall()
         assert (hstatus, loc, unit) == ("已销号", "东门入口处", "幸福里物业服务中心")
+        assert closed_at is not None
         assert db.execute("SELECT count(*) FROM photo_links WHERE owner_kind = 'hazard' AND owner_id = ?",
                           (hid,)).fetchone()[0] == 1
-        (rid, passed, note), = db.execute("SELECT id, passed, note FROM reviews WHERE hazard_id = ?",
-                                          (hid,)).fetchall()
+        (rid, passed, note, reviewer), = db.execute(
+            "SELECT id, passed, note, reviewer FROM reviews WHERE hazard_id = ?", (hid,)).fetchall()
         assert passed and note == "车辆已清走，通道畅通"
+        assert reviewer == "张网格"  # the inspector name set in 设置
         assert db.execute("SELECT count(*) FROM photo_links WHERE owner_kind = 'review' AND owner_id = ?",
                           (rid,)).fetchone()[0] == 1
         # Only the one planned hazard was raised.

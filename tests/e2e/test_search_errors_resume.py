@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OUT, start_app, stop_app
+from .conftest import OUT, running_app
 from .conftest import JS_ITEM
 from .test_inspection_flow import poll
 
@@ -25,9 +25,9 @@ def seeded_server(tmp_path: Path):
     svc.create_site(name="星港大厦", address="钟楼区星港路1号", kind="高层公共建筑", grid="南大街-06")
     svc.save_settings(inspector_name="王网格")
     svc.close()
-    server = start_app(data, tmp_path / "app.log")
-    yield server
-    stop_app(server)
+    # Same as app_server: stopped afterwards and its log checked for tracebacks through app/.
+    with running_app(data, tmp_path / "app.log") as server:
+        yield server
 
 
 def test_search_invalid_number_and_resume(seeded_server, make_page) -> None:

@@ -54,12 +54,17 @@ def test_same_answer_detection() -> None:
 
 
 def test_cli_defaults(monkeypatch, tmp_path) -> None:
-    from app.__main__ import default_data_dir, parse_args
+    from app.__main__ import parse_args
+    from app.main import data_dir as default_data_dir
 
     monkeypatch.delenv("FLET_APP_STORAGE_DATA", raising=False)
+    monkeypatch.delenv("ANXUN_DATA_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_data_dir().name == ".anxun"
     monkeypatch.setenv("FLET_APP_STORAGE_DATA", str(tmp_path))
     assert default_data_dir() == tmp_path
+    monkeypatch.setenv("ANXUN_DATA_DIR", str(tmp_path / "cli"))
+    assert default_data_dir() == tmp_path / "cli"
     args = parse_args(["--port", "9001", "--data", str(tmp_path), "--no-browser", "--host", "127.0.0.1"])
     assert (args.port, args.no_browser, args.host, args.demo) == (9001, True, "127.0.0.1", False)
 
@@ -75,3 +80,31 @@ def test_web_mode_binds_loopback_by_default(tmp_path):
     from app.__main__ import parse_args
 
     assert parse_args(["--data", str(tmp_path)]).host == "127.0.0.1"
+
+
+def test_picked_date_is_the_day_in_china() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from app.ui.widgets import picked_date, picker_value
+
+    # Flet 1.0.5 delivers DatePicker values as UTC: 2026-12-01 picked in a UTC+8 browser.
+    assert picked_date(datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)) == date(2026, 12, 1)
+    assert picked_date(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc)) == date(2026, 12, 1)
+    assert picked_date(datetime(2026, 12, 1, 0, 0)) == date(2026, 12, 1)  # naive: as is
+    assert picked_date(date(2026, 12, 1)) == date(2026, 12, 1)
+    assert picked_date(None) is None
+    v = picker_value(date(2026, 12, 1))
+    assert picked_date(v.astimezone(timezone.utc)) == date(2026, 12, 1)
+    assert v.utcoffset() == timedelta(hours=8)
+
+
+def test_error_message_maps_known_errors(caplog) -> None:
+    from app.domain.rules import InvalidAnswer
+    from app.services.errors import InspectionLocked
+    from app.ui.shell import PhotoUploadFailed
+    from app.ui.widgets import error_message
+
+    assert error_message(InvalidAnswer("x", "请填写")) == "请填写"
+    assert error_message(InspectionLocked("i1")) == "该检查已完成，记录只读"
+    assert error_message(PhotoUploadFailed("timeout")) == "照片上传失败，请重试"
+    assert error_message(RuntimeError("boom")) == "保存失败，请重试"
