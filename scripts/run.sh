@@ -9,4 +9,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q -e .
 
-exec .venv/bin/python -m app --port "${PORT:-8550}" --data "${ANXUN_DATA:-demo-data}" --demo "$@"
+port="${PORT:-8550}"
+data="${ANXUN_DATA:-demo-data}"
+echo "安巡 AnXun: starting the field app in web mode at http://127.0.0.1:${port} with its store in ${data}/"
+echo "            (demo sites seeded on first run; the central sync endpoint is not part of this release yet)"
+exec .venv/bin/python -m app --port "$port" --data "$data" --demo "$@"

@@ -140,17 +140,9 @@ def button(label: str, on_click: Handler = None, *, variant: str = "filled", ico
     pad = ft.Padding.symmetric(horizontal=18, vertical=8)
     common = dict(content=content, icon=icon, on_click=on_click, height=height, expand=expand,
                   disabled=disabled, width=width, key=key, data=data)
-    if variant == "filled":
-        return ft.FilledButton(style=ft.ButtonStyle(shape=shape, padding=pad, bgcolor=T.PRIMARY,
-                                                    color=T.ON_PRIMARY), **common)
-    if variant == "danger":
-        return ft.FilledButton(style=ft.ButtonStyle(shape=shape, padding=pad, bgcolor=T.DANGER,
-                                                    color=T.ON_PRIMARY), **common)
-    if variant == "ok":
-        return ft.FilledButton(style=ft.ButtonStyle(shape=shape, padding=pad, bgcolor=T.OK,
-                                                    color=T.ON_PRIMARY), **common)
-    if variant == "selected":
-        return ft.FilledButton(style=ft.ButtonStyle(shape=shape, padding=pad, bgcolor=T.TEXT,
+    filled = {"filled": T.PRIMARY, "danger": T.DANGER, "ok": T.OK, "selected": T.TEXT}
+    if variant in filled:
+        return ft.FilledButton(style=ft.ButtonStyle(shape=shape, padding=pad, bgcolor=filled[variant],
                                                     color=T.ON_PRIMARY), **common)
     if variant == "text":
         return ft.TextButton(style=ft.ButtonStyle(shape=shape, padding=pad, color=T.PRIMARY), **common)
