@@ -317,11 +317,16 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
     fp.click("提交复查")
     fp.button("复查合格").wait_for()
     fp.fill("复查意见", "车辆已清走，通道畅通")
+    # On a phone the button is below the fold (Flutter does not scroll for a DOM click), and the
+    # 3 s toast of the status change covers the bottom of the screen: scroll, let the toast go.
+    reveal(fp, fp.button("添加复查照片").last)
+    fp.text("已改为“待复查”").first.wait_for(state="hidden", timeout=15_000)
     with page.expect_file_chooser() as chooser:
         fp.click("添加复查照片")
     chooser.value.set_files(str(jpeg))
     fp.wait_text("复查照片 1 张", timeout=20_000)
     fp.shot("review")
+    reveal(fp, fp.button("复查合格").last)
     fp.click("复查合格")
     # Not just any "已销号" (the status filter chip always shows it): the 复查 form goes away and
     # the detail itself shows 销号时间 with the 已销号 status pill above it, in its column.
