@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys

@@ -42,7 +42,6 @@ for p in (str(REPO), str(BENCH)):
         sys.path.insert(0, p)
 
 from checklists import Checklist, Item, load_shipped  # noqa: E402
-from checklists.schema import SITE_KINDS  # noqa: E402
 
 from app.domain.models import HazardRow, Site  # noqa: E402
 from app.domain.rules import is_hazard  # noqa: E402

@@ -26,7 +26,6 @@ from app.photos import (
     bundled_font_path,
     process_photo,
 )
-from app.photos import pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 RED = (230, 20, 20)

@@ -181,7 +181,6 @@ class RunScreen:
         pos = ids.index(item.id) + 1 if item.id in ids else 0
         section = st.checklist.section_of(item.id)
         answer = st.answers.get(item.id)
-        hazard = st.hazards.get(item.id)
         c: list[ft.Control] = [
             ft.Row([
                 ft.Text(f"第 {pos}/{len(ids)} 题", size=15, color=T.PRIMARY, weight=ft.FontWeight.W_700),

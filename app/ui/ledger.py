@@ -108,7 +108,7 @@ async def build_list(ui: Any, *, selected: str | None) -> ft.Column:
     def dropdown(label: str, name: str, options: list[tuple[str, str]]) -> ft.Control:
         dd = ft.Dropdown(
             label=label, value=f[name] or ALL, on_select=setter(name), text_size=15, width=170,
-            options=[ft.DropdownOption(key=ALL, text=f"全部")] + [ft.DropdownOption(key=k, text=t) for k, t in options],
+            options=[ft.DropdownOption(key=ALL, text="全部")] + [ft.DropdownOption(key=k, text=t) for k, t in options],
         )
         return ft.Semantics(label=f"{label}筛选", content=dd)
 
