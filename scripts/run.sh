@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/pip install -q -e .
+.venv/bin/pip install -q -e '.[web,server]'
 
 port="${PORT:-8550}"
 data="${ANXUN_DATA:-demo-data}"

@@ -41,3 +41,12 @@ def test_every_flet_package_is_pinned_to_one_exact_version():
         assert match, f"{dep} is not pinned with =="
         versions.add(match.group(1))
     assert len(versions) == 1, f"flet packages pinned to different versions: {versions}"
+
+
+def test_the_apk_carries_only_what_the_phone_runs():
+    # `flet build apk` packages [project].dependencies; web mode and the server are extras.
+    names = {re.split(r"[<>=\[ ;]", dep, maxsplit=1)[0].lower() for dep in PYPROJECT["project"]["dependencies"]}
+    assert not names & {"flet-web", "fastapi", "uvicorn", "sqlalchemy"}, names
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert any(d.startswith("flet-web==") for d in extras["web"])
+    assert {"fastapi", "uvicorn", "sqlalchemy"} <= {re.split(r"[<>=]", d)[0] for d in extras["server"]}

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageDraw, ImageFont, ImageStat
 
+from app.domain.errors import AnXunError
 from app.photos import (
     FileTooLarge,
     ImageTooLarge,
@@ -237,25 +238,25 @@ def test_watermark_requires_aware_time():
 def test_not_an_image(data):
     with pytest.raises(NotAnImage) as ei:
         process_photo(data)
-    assert "文件不是图片" in ei.value.message_zh or "不完整" in ei.value.message_zh
-    assert isinstance(ei.value, PhotoError) and isinstance(ei.value, ValueError)
+    assert "文件不是图片" in ei.value.message or "不完整" in ei.value.message
+    assert isinstance(ei.value, PhotoError) and isinstance(ei.value, AnXunError)
 
 
 def test_empty_and_unsupported_format():
     with pytest.raises(NotAnImage) as ei:
         process_photo(b"")
-    assert "文件不是图片（支持 JPEG/PNG" in ei.value.message_zh
+    assert "文件不是图片（支持 JPEG/PNG" in ei.value.message
     buf = io.BytesIO()
     Image.new("RGB", (10, 10)).save(buf, "GIF")
     with pytest.raises(NotAnImage) as ei:
         process_photo(buf.getvalue())
-    assert ei.value.detected == "GIF" and "GIF" in ei.value.message_zh and "GIF" in str(ei.value)
+    assert ei.value.detected == "GIF" and "GIF" in ei.value.message and "GIF" in str(ei.value)
 
 
 def test_truncated_jpeg(big_jpeg):
     with pytest.raises(TruncatedImage) as ei:
         process_photo(big_jpeg[: len(big_jpeg) // 2])
-    assert ei.value.message_zh == "图片文件不完整，可能传输中断，请重新拍摄"
+    assert ei.value.message == "图片文件不完整，可能传输中断，请重新拍摄"
     assert "4000x3000" in str(ei.value)
 
 
@@ -284,7 +285,7 @@ def test_decompression_bomb_refused():
     assert len(data) < 1_000_000
     with pytest.raises(ImageTooLarge) as ei:
         process_photo(data)
-    assert "图片像素过大" in ei.value.message_zh and "6000 万" in ei.value.message_zh
+    assert "图片像素过大" in ei.value.message and "6000 万" in ei.value.message
 
 
 def test_pixel_guard_below_pillow_limit():
@@ -293,7 +294,7 @@ def test_pixel_guard_below_pillow_limit():
         process_photo(data)
     e = ei.value
     assert (e.width, e.height, e.max_pixels) == (9000, 8000, 60_000_000)
-    assert e.message_zh == "图片像素过大（7200 万像素，上限 6000 万）"
+    assert e.message == "图片像素过大（7200 万像素，上限 6000 万）"
     assert "9000x8000" in str(e) and "60,000,000" in str(e)
 
 
@@ -309,10 +310,10 @@ def test_file_too_large_checked_before_decoding():
         process_photo(junk, PhotoSettings(max_input_bytes=2000))
     assert (ei.value.size, ei.value.limit) == (3000, 2000)
     assert "3,000 bytes" in str(ei.value)
-    assert ei.value.message_zh.startswith("文件过大（")
+    assert ei.value.message.startswith("文件过大（")
     e = FileTooLarge(31 * 1024 * 1024 + 400_000, 25 * 1024 * 1024)
-    assert e.message_zh == "文件过大（31 MB，上限 25 MB）"
-    assert FileTooLarge(int(2.5 * 1024 * 1024), 2 * 1024 * 1024).message_zh == "文件过大（2.5 MB，上限 2 MB）"
+    assert e.message == "文件过大（31 MB，上限 25 MB）"
+    assert FileTooLarge(int(2.5 * 1024 * 1024), 2 * 1024 * 1024).message == "文件过大（2.5 MB，上限 2 MB）"
 
 
 # --------------------------------------------------------------------------- store

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-PENDING, RECTIFYING, AWAITING_REVIEW, CLOSED = "待整改", "整改中", "待复查", "已销号"
-STATUSES = (PENDING, RECTIFYING, AWAITING_REVIEW, CLOSED)
+from .errors import AnXunError
+from .vocab import AWAITING_REVIEW, CLOSED, GENERAL, MAJOR, PENDING, RECTIFYING, STATUSES
+
+__all__ = [
+    "AWAITING_REVIEW", "CLOSED", "DEFAULT_DEADLINE_DAYS", "IllegalTransition", "PENDING", "RECTIFYING",
+    "REVIEW_STEPS", "STATUSES", "TRANSITIONS", "awaits_review", "check_transition", "deadline_after_severity_change",
+    "default_deadline", "is_overdue", "next_statuses", "status_actions",
+]
 
 #: (from, to) → what the step means. 待整改 → 待复查 is 立查立改: fixed on the spot, still needs 复查.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -25,12 +31,10 @@ REVIEW_STEPS = {(AWAITING_REVIEW, CLOSED), (AWAITING_REVIEW, RECTIFYING)}
 
 #: Default 整改期限 by severity, in days; the inspector can change it on the hazard sheet.
 #: Not a legal figure: 重大 hazards need an authority's plan, so they get longer by default.
-DEFAULT_DEADLINE_DAYS = {"一般": 7, "重大": 30}
-
-SEVERITY_LABELS = {"一般": "一般隐患", "重大": "疑似重大隐患（需主管部门认定）"}
+DEFAULT_DEADLINE_DAYS = {GENERAL: 7, MAJOR: 30}
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(AnXunError):
     """A status change the lifecycle does not allow."""
 
     def __init__(self, hazard_id: str, current: str, wanted: str):
@@ -39,8 +43,8 @@ class IllegalTransition(ValueError):
         self.wanted = wanted
         allowed = [TRANSITIONS[(current, to)] + f"（→{to}）" for to in next_statuses(current)]
         hint = "；可以：" + "、".join(allowed) if allowed else "；该隐患已销号，不能再变更"
-        self.message = f"隐患当前为“{current}”，不能直接改为“{wanted}”{hint}"
-        super().__init__(f"hazard {hazard_id}: illegal transition {current} -> {wanted}")
+        super().__init__(f"hazard {hazard_id}: illegal transition {current} -> {wanted}",
+                         f"隐患当前为“{current}”，不能直接改为“{wanted}”{hint}")
 
 
 def next_statuses(current: str) -> list[str]:
@@ -82,8 +86,3 @@ def deadline_after_severity_change(deadline: date, chosen: bool, old: str, new: 
     if chosen:
         return deadline
     return deadline + timedelta(days=DEFAULT_DEADLINE_DAYS[new] - DEFAULT_DEADLINE_DAYS[old])
-
-
-def severity_label(severity: str) -> str:
-    """How a severity reads to a 网格员: only the authority can determine a 重大 hazard."""
-    return SEVERITY_LABELS[severity]

@@ -7,6 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .vocab import CLOSED, COMPLETED, DRAFT, SEVERITIES, STATUSES
+
+# Literal of the vocabulary's tuples: the words are defined once, in vocab.
+Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
+HazardStatus = Literal[STATUSES]  # type: ignore[valid-type]
+InspectionStatus = Literal[DRAFT, COMPLETED]  # type: ignore[valid-type]
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -34,7 +41,7 @@ class Inspection(_Record):
     inspector_id: str = ""
     inspector_name: str = ""
     device_id: str
-    status: Literal["draft", "completed"]
+    status: InspectionStatus
     current_item_id: str | None = None
     started_at: datetime
     finished_at: datetime | None = None
@@ -60,8 +67,8 @@ class Hazard(_Record):
     source: Literal["checklist", "manual"]
     description: str
     location: str = ""
-    severity: Literal["一般", "重大"]
-    status: Literal["待整改", "整改中", "待复查", "已销号"]
+    severity: Severity
+    status: HazardStatus
     rect_unit: str = ""
     requirement: str = ""
     deadline: date
@@ -79,12 +86,12 @@ class HazardRow(Hazard):
     site_name: str
     grid: str
     overdue: bool
-    inspection_status: Literal["draft", "completed"] | None = None
+    inspection_status: InspectionStatus | None = None
 
     @property
     def editable(self) -> bool:
         """Its fields can change until its inspection is signed and completed, and never once closed."""
-        return self.status != "已销号" and self.inspection_status in (None, "draft")
+        return self.status != CLOSED and self.inspection_status in (None, DRAFT)
 
 
 class Review(_Record):

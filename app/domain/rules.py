@@ -9,18 +9,11 @@ from typing import Union
 
 from checklists.schema import YES_NO_NA, Checklist, HazardRule, Item
 
+from .errors import InvalidAnswer
+
 #: What an answer holds: 是/否/不适用 or a choice (str), a number (float), several choices
 #: (list[str]), free text (str), a date (date) or photo hashes (list[str]).
 AnswerValue = Union[str, float, list[str], date]
-
-
-class InvalidAnswer(ValueError):
-    """An answer that does not fit its item; the message is shown to the inspector (Chinese)."""
-
-    def __init__(self, item_id: str, message: str):
-        super().__init__(f"{item_id}: {message}")
-        self.item_id = item_id
-        self.message = message
 
 
 def validate_answer(item: Item, value: object) -> AnswerValue:

@@ -1,11 +1,13 @@
 """Errors raised by the photo pipeline.
 
-Every error is a ``ValueError`` (bad input, not a bug) whose ``str()`` is a
-precise English description for logs, and whose ``message_zh`` is the short
+Every error is an ``AnXunError`` (bad input, not a bug) whose ``str()`` is a
+precise English description for logs, and whose ``message`` is the short
 Chinese sentence to show the inspector.
 """
 
 from __future__ import annotations
+
+from app.domain.errors import AnXunError
 
 __all__ = [
     "PhotoError",
@@ -35,44 +37,39 @@ def _wan(pixels: int) -> str:
     return f"{v:.0f}" if v >= 10 or float(v).is_integer() else f"{v:.1f}"
 
 
-class PhotoError(ValueError):
+class PhotoError(AnXunError):
     """Root of all photo pipeline refusals."""
 
-    message_zh: str = "图片处理失败，请重新拍摄"
-
-    def __init__(self, message: str, message_zh: str | None = None) -> None:
-        super().__init__(message)
-        if message_zh is not None:
-            self.message_zh = message_zh
+    message: str = "图片处理失败，请重新拍摄"
 
 
 class NotAnImage(PhotoError):
     """The bytes are not an image in a supported format."""
 
-    def __init__(self, message: str, *, detected: str | None = None,
-                 supported: str = "JPEG/PNG/HEIC", message_zh: str | None = None) -> None:
+    def __init__(self, detail: str, *, detected: str | None = None,
+                 supported: str = "JPEG/PNG/HEIC", message: str | None = None) -> None:
         self.detected = detected
         self.supported = supported
-        if message_zh is None:
+        if message is None:
             if detected:
-                message_zh = f"不支持的图片格式 {detected}（支持 {supported}）"
+                message = f"不支持的图片格式 {detected}（支持 {supported}）"
             else:
-                message_zh = f"文件不是图片（支持 {supported}）"
-        super().__init__(message, message_zh)
+                message = f"文件不是图片（支持 {supported}）"
+        super().__init__(detail, message)
 
 
 class TruncatedImage(PhotoError):
     """The image header was readable but the pixel data is cut short or corrupt."""
 
-    def __init__(self, message: str, message_zh: str | None = None) -> None:
-        super().__init__(message, message_zh or "图片文件不完整，可能传输中断，请重新拍摄")
+    def __init__(self, detail: str, message: str | None = None) -> None:
+        super().__init__(detail, message or "图片文件不完整，可能传输中断，请重新拍摄")
 
 
 class ImageTooLarge(PhotoError):
     """Too many pixels (decompression-bomb guard), checked before decoding."""
 
     def __init__(self, width: int | None, height: int | None, max_pixels: int,
-                 message: str | None = None) -> None:
+                 detail: str | None = None) -> None:
         self.width = width
         self.height = height
         self.max_pixels = max_pixels
@@ -84,8 +81,8 @@ class ImageTooLarge(PhotoError):
         else:
             en = f"image exceeds the decompression-bomb limit ({max_pixels:,} pixels)"
             zh = f"图片像素过大（上限 {_wan(max_pixels)} 万像素）"
-        if message:
-            en = f"{en}: {message}"
+        if detail:
+            en = f"{en}: {detail}"
         super().__init__(en, zh)
 
 

@@ -391,7 +391,7 @@ def _open(data: bytes, settings: PhotoSettings) -> tuple[Image.Image, str]:
             raise NotAnImage(
                 "HEIC/HEIF image but pillow-heif is not available",
                 detected="HEIC", supported=_supported_text(),
-                message_zh="暂不支持 HEIC 格式，请在相机设置中选择“兼容性最佳”（JPEG）",
+                message="暂不支持 HEIC 格式，请在相机设置中选择“兼容性最佳”（JPEG）",
             )
         formats = ["HEIF"]
         mime = "image/heic" if brand.startswith(b"he") else "image/heif"

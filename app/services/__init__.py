@@ -1,15 +1,11 @@
 """Services the views and the sync engine call (sync methods; UI wraps them in asyncio.to_thread)."""
 
-from app.domain.lifecycle import IllegalTransition
-from app.domain.rules import InvalidAnswer
-from app.photos import PhotoError
-from app.store.db import NotFound
-
 from .core import DraftRow, InspectionState, Services, Summary, SyncStatus, local_today, open_services
-from .errors import CompletionRefused, InspectionLocked, ServiceError
+from .errors import AnXunError, CompletionRefused, IllegalTransition, InspectionLocked, InvalidAnswer, NotFound, PhotoError
 from .settings import AppSettings
 
 __all__ = [
+    "AnXunError",
     "AppSettings",
     "CompletionRefused",
     "DraftRow",
@@ -19,8 +15,7 @@ __all__ = [
     "InvalidAnswer",
     "NotFound",
     "PhotoError",
-    "ServiceError",
-    "Services",
+        "Services",
     "Summary",
     "SyncStatus",
     "local_today",

@@ -34,7 +34,8 @@ from app.store.ids import new_id, to_text, utc_now
 from app.store.photos import insert_photo, link_photo, linked_capture
 from app.store.settings import get_setting, pending_changes, put_setting
 
-from .errors import CompletionRefused, InspectionLocked
+from app.domain.errors import CompletionRefused, InspectionLocked
+from app.domain.vocab import SEVERITY_LABELS, severity_label
 from .settings import AppSettings
 
 log = logging.getLogger(__name__)
@@ -288,7 +289,7 @@ class Services:
 
     def summary(self, inspection_id: str) -> Summary:
         state = self.inspection_state(inspection_id)
-        by_severity = Counter(lifecycle.severity_label(h.severity) for h in state.all_hazards)
+        by_severity = Counter(severity_label(h.severity) for h in state.all_hazards)
         rating = None
         if state.checklist.rating is not None:
             facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline) for h in state.all_hazards]
@@ -373,7 +374,7 @@ class Services:
         """Edit 描述/部位/严重度/整改责任单位/整改要求/整改期限; each call persists at once."""
         current = self.hazard(hazard_id)
         self._check_editable(current)
-        if "severity" in changes and changes["severity"] not in lifecycle.SEVERITY_LABELS:
+        if "severity" in changes and changes["severity"] not in SEVERITY_LABELS:
             raise InvalidAnswer("severity", "严重度只能是 一般 或 重大")
         if "deadline" in changes:
             changes["deadline"] = _as_date(changes["deadline"])
@@ -401,7 +402,7 @@ class Services:
                          accuracy_m: float | None = None) -> str:
         """Process, store and attach a photo; returns its SHA-256.
 
-        :raises PhotoError: not an image, truncated, too many pixels or too large (``message_zh``).
+        :raises PhotoError: not an image, truncated, too many pixels or too large (``message``).
         """
         hazard = self.hazard(hazard_id)
         if hazard.status == lifecycle.CLOSED:
@@ -412,7 +413,7 @@ class Services:
                          gps: tuple[float, float] | None = None, accuracy_m: float | None = None) -> str:
         """A photo for a photo-kind item: stored, linked, and added to the item's answer at once.
 
-        :raises PhotoError: the file is refused (``message_zh``).
+        :raises PhotoError: the file is refused (``message``).
         """
         inspection = self.get_inspection(inspection_id)
         if inspection.status != "draft":

@@ -17,6 +17,9 @@ from typing import Any
 
 import sqlite_utils
 
+from app.domain.errors import AnXunError
+from app.domain.vocab import ENTITY_NAMES
+
 from .ids import to_text, utc_now
 from .migrations import migrate
 from .search import register_functions
@@ -26,19 +29,20 @@ log = logging.getLogger(__name__)
 DB_FILE = "anxun.db"
 
 
-class StoreError(Exception):
+class StoreError(AnXunError):
     """Root of the store's errors."""
+
+    message = "数据保存失败，请重试"
 
 
 class NotFound(StoreError):
+    """No record with that id (deleted, or never synced to this device)."""
+
     def __init__(self, entity: str, entity_id: str):
-        super().__init__(f"{entity} {entity_id} not found")
+        super().__init__(f"{entity} {entity_id} not found",
+                         f"找不到该{ENTITY_NAMES.get(entity, '记录')}，可能已被删除")
         self.entity = entity
         self.entity_id = entity_id
-        self.message = f"找不到该{_ENTITY_ZH.get(entity, entity)}（{entity_id[:8]}…）"
-
-
-_ENTITY_ZH = {"site": "场所", "inspection": "检查", "hazard": "隐患", "photo": "照片"}
 
 
 class Store:

@@ -112,7 +112,7 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
     async def add_photo(_e: Any) -> None:
         try:
             blobs = await ui.pick_photos()
-        except Exception as exc:  # noqa: BLE001 - PhotoUploadFailed.message_zh, else logged
+        except Exception as exc:  # noqa: BLE001 - PhotoUploadFailed.message, else logged
             err.value, err.visible = W.error_message(exc), True
             ui.page.update()
             return
@@ -122,7 +122,7 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
         for data in blobs:
             try:
                 await ui.call(svc.add_hazard_photo, hazard_id, data)
-            except Exception as exc:  # noqa: BLE001 - PhotoError.message_zh
+            except Exception as exc:  # noqa: BLE001 - PhotoError.message
                 problems.append(W.error_message(exc))
         row = await ui.call(svc.hazard, hazard_id)
         new_row = await ui.thumbnails(row.photo_shas)

@@ -355,9 +355,9 @@ class AppUI:
 
 
 class PhotoUploadFailed(Exception):
-    """A web photo upload that failed or timed out; ``message_zh`` is what the worker sees."""
+    """A web photo upload that failed or timed out; ``message`` is what the worker sees."""
 
-    message_zh = "照片上传失败，请重试"
+    message = "照片上传失败，请重试"
 
 
 _CHILD_ATTRS = ("appbar", "title", "leading", "actions", "content", "controls", "label", "subtitle",

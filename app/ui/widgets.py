@@ -10,11 +10,8 @@ from typing import Any
 
 import flet as ft
 
-from app.domain.lifecycle import SEVERITY_LABELS, IllegalTransition, severity_label  # noqa: F401
-from app.domain.rules import InvalidAnswer
-from app.photos.errors import PhotoError
-from app.services.errors import ServiceError
-from app.store.db import NotFound
+from app.domain.vocab import SEVERITY_LABELS, severity_label  # noqa: F401
+from app.services.errors import AnXunError
 
 from . import theme as T
 
@@ -34,13 +31,9 @@ BASIS_STATUS = {
 
 def error_message(exc: BaseException) -> str:
     """The Chinese text to show for ``exc``; unexpected errors are logged and get a generic text."""
-    if isinstance(exc, PhotoError):
-        return exc.message_zh
-    if isinstance(exc, (ServiceError, InvalidAnswer, IllegalTransition)):
+    if isinstance(exc, AnXunError):
         return exc.message
-    if isinstance(exc, NotFound):
-        return getattr(exc, "message", None) or "记录不存在或已被删除"
-    msg = getattr(exc, "message_zh", None)
+    msg = getattr(exc, "message", None)
     if isinstance(msg, str) and msg:
         return msg  # e.g. the shell's PhotoUploadFailed
     log.error("unexpected error", exc_info=exc)

@@ -1,0 +1,59 @@
+"""The app's one error tree. Every error raised on purpose is an ``AnXunError``.
+
+``str(error)`` is the precise English detail for logs (which record, field, file);
+``error.message`` is the Chinese sentence a 网格员 sees, as is.
+
+    AnXunError                    root: anything the app refuses or cannot do, on purpose
+    ├── InvalidAnswer             a value does not fit its item or field         (domain.rules)
+    ├── IllegalTransition         a hazard status change the lifecycle forbids   (domain.lifecycle)
+    ├── InspectionLocked          a completed inspection is read-only            (services)
+    ├── CompletionRefused         required answers, photos or signature missing  (services)
+    ├── StoreError                the device database                            (store)
+    │   └── NotFound              no such record
+    └── PhotoError                a photo is refused                             (photos)
+        ├── NotAnImage, TruncatedImage, ImageTooLarge, FileTooLarge
+
+Checklist file errors (``checklists.ChecklistError``) stay outside: ``checklists`` imports
+nothing from ``app``. The UI maps both trees to text in one place (``app.ui.errors``).
+"""
+
+from __future__ import annotations
+
+
+class AnXunError(Exception):
+    """Root of the app's errors; ``message`` is the Chinese text to show."""
+
+    message: str = "操作未完成，请重试"
+
+    def __init__(self, detail: str, message: str | None = None):
+        super().__init__(detail)
+        if message is not None:
+            self.message = message
+
+
+class InvalidAnswer(AnXunError):
+    """A value that does not fit its item or field (``field`` names which, e.g. ``A3``, ``deadline``)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}", message)
+        self.field = field
+
+    @property
+    def item_id(self) -> str:
+        return self.field
+
+
+class InspectionLocked(AnXunError):
+    """A completed inspection is read-only."""
+
+    def __init__(self, inspection_id: str):
+        super().__init__(f"inspection {inspection_id} is completed and read-only", "该检查已完成，记录只读")
+        self.inspection_id = inspection_id
+
+
+class CompletionRefused(AnXunError):
+    """An inspection cannot complete yet; ``problems`` lists why, in Chinese."""
+
+    def __init__(self, inspection_id: str, problems: list[str]):
+        super().__init__(f"inspection {inspection_id} cannot complete: {problems}", "；".join(problems))
+        self.problems = problems
