@@ -1,17 +1,16 @@
-"""Evidence photos: validation, orientation, downscaling, watermark, storage."""
+"""Evidence photos: processing (validate, orient, downscale, watermark) and content-addressed files.
+
+    process.py     bytes → ProcessedPhoto (JPEG + thumbnail, EXIF read, never written)
+    exif.py        orientation, capture time and GPS from EXIF
+    watermark.py   the burnt-in evidence text and the bundled CJK font
+    files.py       PhotoStore: ``<data>/photos/ab/<sha256>.jpg``, written atomically
+    errors.py      PhotoError and its branches (each with a Chinese ``message``)
+"""
 
 from .errors import FileTooLarge, ImageTooLarge, NotAnImage, PhotoError, TruncatedImage
-from .pipeline import (
-    FONT_FILENAME,
-    FONT_PATH,
-    PhotoSettings,
-    PhotoStore,
-    ProcessedPhoto,
-    Watermark,
-    bundled_font_path,
-    heif_supported,
-    process_photo,
-)
+from .files import PhotoStore
+from .process import PhotoSettings, ProcessedPhoto, heif_supported, process_photo
+from .watermark import FONT_FILENAME, FONT_PATH, Watermark, bundled_font_path
 
 __all__ = [
     "FONT_FILENAME",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.domain.lifecycle import CLOSED
@@ -11,9 +11,6 @@ from app.domain.models import Hazard, HazardRow, Review
 from .db import NotFound, Store
 from .ids import new_id, to_text, utc_now
 from .search import matching_rowids
-
-EDITABLE = ("description", "location", "severity", "rect_unit", "requirement", "deadline")
-
 
 def _photos_of(store: Store, kind: str, owner_ids: list[str]) -> dict[str, list[str]]:
     if not owner_ids:
@@ -28,12 +25,17 @@ def _photos_of(store: Store, kind: str, owner_ids: list[str]) -> dict[str, list[
     return found
 
 
-def insert_hazard(store: Store, **fields) -> str:
+def insert_hazard(store: Store, *, site_id: str, inspection_id: str | None, source: str, description: str,
+                  severity: str, status: str, deadline: date, checklist_id: str | None = None,
+                  item_id: str | None = None, location: str = "", rect_unit: str = "", requirement: str = "",
+                  photo_required: bool = False) -> str:
     """Insert inside the caller's transaction; returns the new id."""
     now = to_text(utc_now())
-    row = {"id": new_id(), "created_at": now, "updated_at": now, **fields}
-    if isinstance(row.get("deadline"), date):
-        row["deadline"] = row["deadline"].isoformat()
+    row = {"id": new_id(), "inspection_id": inspection_id, "site_id": site_id, "checklist_id": checklist_id,
+           "item_id": item_id, "source": source, "description": description, "location": location,
+           "severity": severity, "status": status, "rect_unit": rect_unit, "requirement": requirement,
+           "deadline": deadline.isoformat(), "photo_required": int(photo_required),
+           "created_at": now, "updated_at": now}
     store.db["hazards"].insert(row)
     store.log_change("hazard", row["id"], "insert", row)
     return row["id"]
@@ -46,11 +48,19 @@ def delete_hazard(store: Store, hazard_id: str) -> None:
     store.log_change("hazard", hazard_id, "delete", {"id": hazard_id})
 
 
-def update_hazard(store: Store, hazard_id: str, changes: dict[str, Any]) -> None:
-    unknown = set(changes) - set(EDITABLE) - {"status", "closed_at", "deadline_chosen"}
-    if unknown:
-        raise ValueError(f"hazard fields not editable: {sorted(unknown)}")
-    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}
+def update_hazard(store: Store, hazard_id: str, *, description: str | None = None, location: str | None = None,
+                  severity: str | None = None, rect_unit: str | None = None, requirement: str | None = None,
+                  deadline: date | None = None, deadline_chosen: bool | None = None, status: str | None = None,
+                  closed_at: datetime | None = None) -> None:
+    """Change the given fields (``None`` leaves a field as it is) and log the change.
+
+    :raises NotFound: no hazard ``hazard_id``.
+    """
+    given = {"description": description, "location": location, "severity": severity, "rect_unit": rect_unit,
+             "requirement": requirement, "deadline": deadline.isoformat() if deadline else None,
+             "deadline_chosen": None if deadline_chosen is None else int(deadline_chosen), "status": status,
+             "closed_at": to_text(closed_at) if closed_at else None}
+    values = {k: v for k, v in given.items() if v is not None}
     values["updated_at"] = to_text(utc_now())
     sets = ", ".join(f"{k} = :{k}" for k in values)
     with store.atomic():
@@ -136,7 +146,7 @@ def _page(store: Store, where: list[str], params: list[Any], limit: int, *, over
     return store.rows(sql, (*params, limit))
 
 
-def insert_review(store: Store, hazard_id: str, reviewer: str, passed: bool, note: str) -> str:
+def insert_review(store: Store, *, hazard_id: str, reviewer: str, passed: bool, note: str) -> str:
     """Inside the caller's transaction."""
     row = {"id": new_id(), "hazard_id": hazard_id, "reviewer": reviewer,
            "reviewed_at": to_text(utc_now()), "passed": int(passed), "note": note}

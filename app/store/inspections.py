@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.models import Answer, Inspection
+from app.domain.vocab import COMPLETED, DRAFT
 
 from .db import NotFound, Store
 from .ids import new_id, to_text, utc_now
@@ -23,9 +24,15 @@ def _to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def insert_inspection(store: Store, **fields) -> Inspection:
+def insert_inspection(store: Store, *, site_id: str, checklist_id: str, checklist_version: int,
+                      inspector_id: str, inspector_name: str, device_id: str,
+                      current_item_id: str | None) -> Inspection:
+    """A new draft inspection with its change-log row."""
     now = to_text(utc_now())
-    row = {"id": new_id(), "status": "draft", "started_at": now, "updated_at": now, **fields}
+    row = {"id": new_id(), "site_id": site_id, "checklist_id": checklist_id,
+           "checklist_version": checklist_version, "inspector_id": inspector_id,
+           "inspector_name": inspector_name, "device_id": device_id, "status": DRAFT,
+           "current_item_id": current_item_id, "started_at": now, "updated_at": now}
     with store.atomic():
         store.db["inspections"].insert(row)
         store.log_change("inspection", row["id"], "insert", row)
@@ -41,9 +48,9 @@ def get_inspection(store: Store, inspection_id: str) -> Inspection:
 
 def find_draft(store: Store, site_id: str, checklist_id: str) -> Inspection | None:
     row = store.row(
-        _SELECT + " WHERE i.site_id = ? AND i.checklist_id = ? AND i.status = 'draft'"
+        _SELECT + " WHERE i.site_id = ? AND i.checklist_id = ? AND i.status = ?"
         " ORDER BY i.started_at DESC LIMIT 1",
-        (site_id, checklist_id),
+        (site_id, checklist_id, DRAFT),
     )
     return Inspection.model_validate(row) if row else None
 
@@ -53,8 +60,8 @@ def drafts(store: Store, limit: int = 50) -> list[dict[str, Any]]:
         """SELECT i.id, i.checklist_id, i.updated_at, s.name AS site_name,
                   (SELECT count(*) FROM answers a WHERE a.inspection_id = i.id) AS answered
            FROM inspections i JOIN sites s ON s.id = i.site_id
-           WHERE i.status = 'draft' ORDER BY i.updated_at DESC LIMIT ?""",
-        (limit,),
+           WHERE i.status = ? ORDER BY i.updated_at DESC LIMIT ?""",
+        (DRAFT, limit),
     )
 
 
@@ -114,8 +121,8 @@ def mark_completed(store: Store, inspection_id: str) -> None:
     now = to_text(utc_now())
     with store.atomic():
         store.conn.execute(
-            "UPDATE inspections SET status = 'completed', finished_at = ?, updated_at = ? WHERE id = ?",
-            (now, now, inspection_id),
+            "UPDATE inspections SET status = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+            (COMPLETED, now, now, inspection_id),
         )
         store.log_change("inspection", inspection_id, "update",
-                         {"id": inspection_id, "status": "completed", "finished_at": now})
+                         {"id": inspection_id, "status": COMPLETED, "finished_at": now})

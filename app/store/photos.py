@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from .db import Store
 from .ids import to_text, utc_now
 
 
-def insert_photo(store: Store, row: dict[str, Any]) -> None:
+def insert_photo(store: Store, *, sha256: str, original_sha256: str, width: int, height: int, size_bytes: int,
+                 captured_at: datetime, lat: float | None = None, lon: float | None = None,
+                 accuracy_m: float | None = None) -> None:
     """Idempotent: the same picture stored twice is one row. Inside the caller's transaction."""
+    row = {"sha256": sha256, "original_sha256": original_sha256, "width": width, "height": height,
+           "bytes": size_bytes, "captured_at": to_text(captured_at), "lat": lat, "lon": lon,
+           "accuracy_m": accuracy_m}
     cur = store.conn.execute(
         """INSERT OR IGNORE INTO photos
            (sha256, original_sha256, width, height, bytes, captured_at, lat, lon, accuracy_m, created_at)
            VALUES (:sha256, :original_sha256, :width, :height, :bytes, :captured_at, :lat, :lon,
                    :accuracy_m, :created_at)""",
-        {"lat": None, "lon": None, "accuracy_m": None, "created_at": to_text(utc_now()), **row},
+        {**row, "created_at": to_text(utc_now())},
     )
     if cur.rowcount:
         store.log_change("photo", row["sha256"], "insert", row)

@@ -11,9 +11,14 @@ from .search import matching_rowids
 _COLUMNS = "id, name, address, kind, grid, contact_name, contact_phone, lat, lon, created_at, updated_at"
 
 
-def insert_site(store: Store, **fields) -> Site:
+def insert_site(store: Store, *, name: str, kind: str, address: str = "", grid: str = "",
+                contact_name: str = "", contact_phone: str = "", lat: float | None = None,
+                lon: float | None = None, site_id: str | None = None) -> Site:
+    """Insert a site with its change-log row; ``site_id`` keeps an id made elsewhere (sync)."""
     now = to_text(utc_now())
-    row = {"id": fields.pop("id", None) or new_id(), "created_at": now, "updated_at": now, **fields}
+    row = {"id": site_id or new_id(), "name": name, "address": address, "kind": kind, "grid": grid,
+           "contact_name": contact_name, "contact_phone": contact_phone, "lat": lat, "lon": lon,
+           "created_at": now, "updated_at": now}
     site = Site.model_validate(row)
     with store.atomic():
         store.db["sites"].insert(row)
