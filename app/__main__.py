@@ -31,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _warm_after_listen(host: str, port: int, get_services) -> None:  # noqa: ANN001
+def _warm_after_listen(host: str, port: int, get_device) -> None:  # noqa: ANN001
     """Open the database and load the checklists once the server listens, while the browser is
     still downloading and compiling the web client, so the first session starts at once."""
     import socket
@@ -48,7 +48,7 @@ def _warm_after_listen(host: str, port: int, get_services) -> None:  # noqa: ANN
             except OSError:
                 time.sleep(0.05)
         try:
-            get_services()
+            get_device()
             import app.ui.shell
 
             app.ui.shell._routes()
@@ -75,14 +75,14 @@ def main(argv: list[str] | None = None) -> int:
 
     import flet as ft
 
-    from app.main import get_services, main as app_main
+    from app.main import get_device, main as app_main
 
     if args.demo:
         from app.demo import seed_demo
 
-        seed_demo(get_services())
+        seed_demo(get_device())
     else:
-        _warm_after_listen(args.host, args.port, get_services)
+        _warm_after_listen(args.host, args.port, get_device)
 
     ft.run(
         app_main,

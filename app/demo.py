@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.services import Services
+from app.services import Device
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +20,14 @@ DEMO_SITES = [
 ]
 
 
-def seed_demo(services: Services) -> int:
+def seed_demo(device: Device) -> int:
     """Add the demo sites once; returns how many were added (0 when already seeded)."""
-    if services.search_sites(limit=1):
+    if device.sites.search(limit=1):
         return 0
     for name, address, kind, grid, contact, phone in DEMO_SITES:
-        services.create_site(name=name, address=address, kind=kind, grid=grid,
+        device.sites.create(name=name, address=address, kind=kind, grid=grid,
                              contact_name=contact, contact_phone=phone)
-    if not services.settings().inspector_name:
-        services.save_settings(inspector_name="演示网格员", inspector_id="WG-0001")
+    if not device.settings.current().inspector_name:
+        device.settings.update(inspector_name="演示网格员", inspector_id="WG-0001")
     log.info("seeded %d demo sites", len(DEMO_SITES))
     return len(DEMO_SITES)

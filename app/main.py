@@ -6,14 +6,17 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 
+if TYPE_CHECKING:  # importing the services is deferred: it is the slow part of start-up
+    from app.services import Device
+
 log = logging.getLogger(__name__)
 
-_services: Any = None
-_services_lock = threading.Lock()
+_device: Device | None = None
+_device_lock = threading.Lock()
 
 
 def data_dir() -> Path:
@@ -24,15 +27,15 @@ def data_dir() -> Path:
     return path
 
 
-def get_services() -> Any:
-    """One services handle per process (main() may run again in the same process on Android)."""
-    global _services
-    with _services_lock:
-        if _services is None:
-            from app.services import open_services
+def get_device() -> Device:
+    """One open device per process (main() may run again in the same process on Android)."""
+    global _device
+    with _device_lock:
+        if _device is None:
+            from app.services import open_device
 
-            _services = open_services(data_dir())
-        return _services
+            _device = open_device(data_dir())
+        return _device
 
 
 async def main(page: ft.Page) -> None:
@@ -45,7 +48,7 @@ async def main(page: ft.Page) -> None:
     page.padding = 0
     page.spacing = 0
     try:
-        svc = await asyncio.to_thread(get_services)
+        device = await asyncio.to_thread(get_device)
     except Exception as exc:  # noqa: BLE001 - show why instead of a blank page
         log.exception("cannot open the data folder")
         theme.apply(page)
@@ -54,14 +57,14 @@ async def main(page: ft.Page) -> None:
         return
     scale = 1.0
     try:
-        settings = await asyncio.to_thread(svc.settings)
+        settings = await asyncio.to_thread(device.settings.current)
         scale = float(getattr(settings, "text_scale", 1.0) or 1.0)
     except Exception:  # noqa: BLE001 - theme falls back to 1.0
         log.warning("settings unavailable", exc_info=True)
     theme.apply(page, scale)
     upload_dir = data_dir() / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)
-    ui = AppUI(page, svc, upload_dir)
+    ui = AppUI(page, device, upload_dir)
     ui.scale = scale
     page.on_route_change = ui.on_route_change
     page.on_view_pop = ui.on_view_pop

@@ -5,16 +5,16 @@
 Builds, in a temp dir, a device store with 2,000 sites (40 grids), 20,000 inspections and
 50,000 hazards generated from the shipped checklists, then times the calls the UI makes:
 
-- ``ledger_query_*``: ``services.hazards(<filters>, limit=50)`` over a rotating mix of the
+- ``ledger_query_*``: ``device.hazards.ledger(LedgerFilter(<filters>), limit=50)`` over a rotating mix of the
   隐患台账 filters (status, severity, checklist, grid, site, overdue and combinations); the UI
   shows 50 rows a page (``ledger_page_size``). ``ledger_query_baseline_ms`` is the same call on a
   copy of the data migrated only to version 1 (no m002 indexes).
-- ``search_*``: ``services.search_sites(text)`` and ``services.hazards(text=..., limit=50)``
+- ``search_*``: ``device.sites.search(text)`` and ``device.hazards.ledger(LedgerFilter(text=...), limit=50)``
   with 2-, 3- and 4-character Chinese substrings taken from the data (street names, 消防,
   楼梯间, 电动自行车 …). ``search_baseline_ms`` is plain ``LIKE '%x%'`` over the join, no FTS.
-- ``answer_*``: ``services.answer(...)`` on a shipped-checklist draft with synchronous=FULL,
+- ``answer_*``: ``device.inspections.answer(...)`` on a shipped-checklist draft with synchronous=FULL,
   as the UI calls it (persist + change log + hazard reconciliation + returned state);
-  ``answer_persist_*`` is the persist part alone (``services._write_answer``).
+  ``answer_persist_*`` is the persist part alone (``device.inspections.write_answer``).
 - photo figures: ``bench/photos.py``'s ``run()``.
 
 stdout carries only ``name: value unit`` lines; progress and query plans go to stderr.
@@ -45,8 +45,8 @@ from checklists import Checklist, Item, load_shipped  # noqa: E402
 
 from app.domain.models import HazardRow, Site  # noqa: E402
 from app.domain.rules import is_hazard  # noqa: E402
-from app.services import open_services  # noqa: E402
-from app.services.core import _describe_hazard  # noqa: E402
+from app.services import LedgerFilter, open_device  # noqa: E402
+from app.services.raised import describe_finding  # noqa: E402
 from app.store import hazards as hazard_store  # noqa: E402
 from app.store.db import DB_FILE, Store  # noqa: E402
 from app.store.ids import new_id, to_text  # noqa: E402
@@ -212,7 +212,7 @@ def generate(checklists: dict[str, Checklist], rng: random.Random) -> dict[str, 
             continue
         used.add((insp[0], item.id))
         c = common(insp[1], item.severity)
-        hazards.append((new_id(), insp[0], insp[1], checklist.id, item.id, "checklist", _describe_hazard(item, value),
+        hazards.append((new_id(), insp[0], insp[1], checklist.id, item.id, "checklist", describe_finding(item, value),
                         c["location"], item.severity, c["status"], c["rect_unit"], item.requirement, c["deadline"],
                         int(item.photo_required), c["created"], c["created"], c["closed"]))
         answers.append((insp[0], item.id, json.dumps(value, ensure_ascii=False), "", c["created"]))
@@ -285,8 +285,6 @@ def ledger_filters(data: dict[str, list[tuple]], rng: random.Random) -> list[dic
             {"overdue": True, "grid": grid},
             {"severity": "重大", "status": "整改中", "checklist_id": "lifeline"},
         ]
-    for f in shapes:
-        f["limit"] = PAGE
     return shapes
 
 
@@ -364,16 +362,16 @@ def main() -> None:
             f"{len(data['hazards'])} hazards, {len(data['answers'])} answers")
 
         t = time.perf_counter()
-        services = open_services(tmp_path / "data", checklists=checklists, today=lambda: TODAY, synchronous="OFF")
-        seed(services.store.conn, data)
-        services.close()
+        device = open_device(tmp_path / "data", checklists=checklists, today=lambda: TODAY, synchronous="OFF")
+        seed(device.store.conn, data)
+        device.close()
         log(f"  seeded the store in {time.perf_counter() - t:.1f} s (synchronous=OFF)")
         t = time.perf_counter()
         base = baseline_store(tmp_path / "baseline.db", data)
         log(f"  seeded the baseline (schema version 1) in {time.perf_counter() - t:.1f} s")
 
         # Measure as the app runs: reopened, synchronous=FULL.
-        services = open_services(tmp_path / "data", checklists=checklists, today=lambda: TODAY)
+        device = open_device(tmp_path / "data", checklists=checklists, today=lambda: TODAY)
         db_mb = (tmp_path / "data" / DB_FILE).stat().st_size / 1e6
         figures += [("store_sites", len(data["sites"]), "rows"),
                     ("store_inspections", len(data["inspections"]), "rows"),
@@ -383,8 +381,8 @@ def main() -> None:
         # --- ledger -----------------------------------------------------------------------
         log("ledger …")
         filters = ledger_filters(data, rng)
-        ledger = time_calls([lambda f=f: services.hazards(**f) for f in filters])
-        ledger_base = time_calls([lambda f=f: hazard_store.query_hazards(base, today=TODAY, **f) for f in filters],
+        ledger = time_calls([lambda f=f: device.hazards.ledger(LedgerFilter(**f), limit=PAGE) for f in filters])
+        ledger_base = time_calls([lambda f=f: hazard_store.query_hazards(base, today=TODAY, limit=PAGE, **f) for f in filters],
                                  runs=200)
         figures += [("ledger_page_size", PAGE, "rows"),
                     ("ledger_query_p50_ms", pct(ledger, 0.5), "ms"),
@@ -394,8 +392,8 @@ def main() -> None:
                     ("ledger_speedup", pct(ledger_base, 0.5) / pct(ledger, 0.5), "x")]
         shapes = filters[:10]
         for f in shapes:  # per-shape detail to stderr (plans for the slow ones)
-            times = time_calls([lambda f=f: services.hazards(**f)], runs=10)
-            keys = ",".join(k for k in f if k != "limit") or "(none)"
+            times = time_calls([lambda f=f: device.hazards.ledger(LedgerFilter(**f), limit=PAGE)], runs=10)
+            keys = ",".join(f) or "(none)"
             log(f"  ledger {keys:<40} p50 {pct(times, 0.5):6.2f} ms  p95 {pct(times, 0.95):6.2f} ms")
 
         # --- search -----------------------------------------------------------------------
@@ -404,8 +402,8 @@ def main() -> None:
 
         def app_search(target: str, text: str) -> list[Any]:
             if target == "sites":
-                return services.search_sites(text)
-            return services.hazards(text=text, limit=PAGE)
+                return device.sites.search(text)
+            return device.hazards.ledger(LedgerFilter(text=text), limit=PAGE)
 
         search = time_calls([lambda q=q: app_search(*q) for q in queries])
         search_base = time_calls([lambda q=q: baseline_search(base, *q) for q in queries], runs=200)
@@ -429,15 +427,15 @@ def main() -> None:
 
         # --- answer -----------------------------------------------------------------------
         log("answer …")
-        site = services.create_site(name="恒瑞国际中心", address="常州市天宁区荷花池街道延陵西路 88 号",
+        site = device.sites.create(name="恒瑞国际中心", address="常州市天宁区荷花池街道延陵西路 88 号",
                                     kind="高层公共建筑", grid="荷花池-01")
         highrise = checklists["highrise"]
-        inspection = services.start_inspection(site.id, highrise.id)
+        inspection = device.inspections.start(site.id, highrise.id)
         pairs = answer_values(highrise, rng)
-        calls = [lambda p=p: services.answer(inspection.id, p[0], p[1]) for p in pairs]
+        calls = [lambda p=p: device.inspections.answer(inspection.id, p[0], p[1]) for p in pairs]
         answer = time_calls(calls)
-        persist = time_calls([lambda p=p: services._write_answer(inspection.id, p[0], p[1], None) for p in pairs])
-        state = services.answer(inspection.id, *pairs[0])
+        persist = time_calls([lambda p=p: device.inspections.write_answer(inspection.id, p[0], p[1], None) for p in pairs])
+        state = device.inspections.answer(inspection.id, *pairs[0])
         log(f"  draft has {len(state.answers)} answers, {len(state.hazards)} hazards, {state.total} visible items")
         figures += [("answer_p50_ms", pct(answer, 0.5), "ms"),
                     ("answer_p95_ms", pct(answer, 0.95), "ms"),
@@ -448,14 +446,14 @@ def main() -> None:
         sql = ("SELECT h.*, s.name AS site_name, s.grid AS grid, (h.status != ? AND h.deadline < ?) AS overdue"
                " FROM hazards h JOIN sites s ON s.id = h.site_id WHERE h.status = ? AND s.grid = ?"
                " ORDER BY overdue DESC, h.deadline, h.created_at LIMIT ? OFFSET ?")
-        log("  plan (status+grid): " + explain(services.store, sql, ("已销号", TODAY.isoformat(), "待整改",
+        log("  plan (status+grid): " + explain(device.store, sql, ("已销号", TODAY.isoformat(), "待整改",
                                                                        "荷花池-01", PAGE, 0)))
         text_sql = ("SELECT h.*, s.name AS site_name, s.grid AS grid FROM hazards h JOIN sites s ON s.id = h.site_id"
                     " WHERE (h.rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)"
                     " OR s.rowid IN (SELECT rowid FROM sites_fts WHERE sites_fts MATCH ?))"
                     " ORDER BY h.deadline LIMIT 50")
-        log("  plan (hazards text): " + explain(services.store, text_sql, ('"楼梯间"', '"楼梯间"')))
-        services.close()
+        log("  plan (hazards text): " + explain(device.store, text_sql, ('"楼梯间"', '"楼梯间"')))
+        device.close()
         base.conn.close()
 
     for line in figures:

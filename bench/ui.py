@@ -62,11 +62,11 @@ def open_app(browser, port: int):  # noqa: ANN001, ANN201
 
 def seed(data: Path) -> str:
     """A site to inspect (through the services, like the demo seed)."""
-    from app.services import open_services
+    from app.services import open_device
 
-    svc = open_services(data)
-    site = svc.create_site(name="基准测试小区", address="测试路1号", kind="小区/单位消防车通道", grid="一网格")
-    svc.close() if hasattr(svc, "close") else None
+    device = open_device(data)
+    site = device.sites.create(name="基准测试小区", address="测试路1号", kind="小区/单位消防车通道", grid="一网格")
+    device.close()
     return site.id
 
 

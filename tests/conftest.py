@@ -58,20 +58,33 @@ def sample_checklist() -> Checklist:
     return Checklist.model_validate(SAMPLE)
 
 
+class Calendar:
+    """The inspector's day in a test; ``calendar.today = date(...)`` moves it."""
+
+    def __init__(self, day: date):
+        self.today = day
+
+    def __call__(self) -> date:
+        return self.today
+
+
 @pytest.fixture
-def services(tmp_path: Path, sample_checklist: Checklist):
-    from app.services import open_services
-
-    day = {"today": TODAY}
-    svc = open_services(tmp_path / "data", checklists={"sample": sample_checklist}, today=lambda: day["today"])
-    svc.clock = day  # tests move the calendar with svc.clock["today"] = ...
-    yield svc
-    svc.close()
+def calendar() -> Calendar:
+    return Calendar(TODAY)
 
 
 @pytest.fixture
-def site(services):
-    return services.create_site(name="荷花池街道 12 号群租房", address="钟楼区荷花池街道 12 号",
+def device(tmp_path: Path, sample_checklist: Checklist, calendar: Calendar):
+    from app.services import open_device
+
+    opened = open_device(tmp_path / "data", checklists={"sample": sample_checklist}, today=calendar)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def site(device):
+    return device.sites.create(name="荷花池街道 12 号群租房", address="钟楼区荷花池街道 12 号",
                                 kind="群租房", grid="荷花池-01")
 
 

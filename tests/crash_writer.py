@@ -5,7 +5,7 @@ Usage: ``python tests/crash_writer.py <data_dir> <site_id> <first_seq> <seed>``
 Protocol on stdout (one line each, flushed at once):
 
 - ``inspection <id>`` once the draft is open (created or resumed);
-- ``attempt <item_id> <value-json> <seq>`` just before ``services.answer(...)``;
+- ``attempt <item_id> <value-json> <seq>`` just before ``device.inspections.answer(...)``;
 - ``committed <item_id> <value-json> <seq>`` after it returned.
 
 Every write carries the note ``seq=<seq>`` (``seq`` unique across all runs: the parent hands
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from checklists import Checklist  # noqa: E402
 from tests.conftest import SAMPLE, TODAY  # noqa: E402
 
-from app.services import open_services  # noqa: E402
+from app.services import open_device  # noqa: E402
 
 B2_OPTIONS = SAMPLE["sections"][1]["items"][1]["options"]
 
@@ -50,9 +50,9 @@ def random_value(rng: random.Random, item_id: str):
 def main() -> None:
     data_dir, site_id, first_seq, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     rng = random.Random(seed)
-    services = open_services(Path(data_dir), checklists={"sample": Checklist.model_validate(SAMPLE)},
+    device = open_device(Path(data_dir), checklists={"sample": Checklist.model_validate(SAMPLE)},
                              today=lambda: TODAY)
-    inspection = services.start_inspection(site_id, "sample")
+    inspection = device.inspections.start(site_id, "sample")
     out = sys.stdout
     out.write(f"inspection {inspection.id}\n")
     out.flush()
@@ -65,7 +65,7 @@ def main() -> None:
         shown = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
         out.write(f"attempt {item_id} {shown} {seq}\n")
         out.flush()
-        services.answer(inspection.id, item_id, value, note=f"seq={seq}")
+        device.inspections.answer(inspection.id, item_id, value, note=f"seq={seq}")
         out.write(f"committed {item_id} {shown} {seq}\n")
         out.flush()
         seq += 1

@@ -2,7 +2,7 @@
 
 The child (``tests/crash_writer.py``) opens the real store, resumes the draft of one of three
 sites and writes answers as fast as it can, printing ``attempt …`` before and ``committed …``
-after each ``services.answer(...)``. Each write carries a unique note ``seq=<n>``. The parent
+after each ``device.inspections.answer(...)``. Each write carries a unique note ``seq=<n>``. The parent
 kills it at a random moment (during start-up, after a random delay, or after a random number of
 lines), ``RUNS`` times in a row on the same folder, then checks:
 
@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.rules import is_hazard, visible_items
-from app.services import open_services
+from app.services import open_device
 from app.store.db import DB_FILE
 from checklists import Checklist
 
@@ -101,7 +101,7 @@ def _run_once(index: int, rng: random.Random, data_dir: Path, site_id: str, log_
     deadline = None
     budget = None
     if mode == "startup":
-        deadline = started + rng.uniform(0.05, 0.8)  # often lands in open_services/start_inspection
+        deadline = started + rng.uniform(0.05, 0.8)  # often lands in open_device/start_inspection
     elif mode == "lines":
         budget = rng.randint(1, 60)
     delay = rng.uniform(0.005, 0.150)
@@ -162,13 +162,13 @@ def test_answers_survive_sigkill(tmp_path: Path) -> None:
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
     checklist = Checklist.model_validate(SAMPLE)
-    services = open_services(data_dir, checklists={"sample": checklist}, today=lambda: TODAY)
+    device = open_device(data_dir, checklists={"sample": checklist}, today=lambda: TODAY)
     site_ids = [
-        services.create_site(name=f"荷花池街道 {n} 号群租房", address=f"钟楼区荷花池街道 {n} 号",
+        device.sites.create(name=f"荷花池街道 {n} 号群租房", address=f"钟楼区荷花池街道 {n} 号",
                              kind="群租房", grid="荷花池-01").id
         for n in (12, 14, 16)
     ]
-    services.close()
+    device.close()
 
     runs: list[Run] = []
     for index in range(RUNS):
@@ -260,10 +260,10 @@ def test_answers_survive_sigkill(tmp_path: Path) -> None:
         conn.close()
 
     # --- the app reopens the folder and sees hazards exactly where the answers call for them ---
-    services = open_services(data_dir, checklists={"sample": checklist}, today=lambda: TODAY)
+    device = open_device(data_dir, checklists={"sample": checklist}, today=lambda: TODAY)
     try:
         for inspection_id in drafts:
-            state = services.inspection_state(inspection_id)
+            state = device.inspections.state(inspection_id)
             values = {k: a.value for k, a in state.answers.items()}
             wanted = set()
             for item in visible_items(checklist, values):
@@ -275,4 +275,4 @@ def test_answers_survive_sigkill(tmp_path: Path) -> None:
             assert set(state.hazards) == wanted, f"inspection {inspection_id}: hazards {sorted(state.hazards)}" \
                 f" but answers call for {sorted(wanted)} {ctx}"
     finally:
-        services.close()
+        device.close()

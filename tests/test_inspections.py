@@ -1,4 +1,4 @@
-"""Inspection flow through the services: answers persist at once, skip logic, hazards, completion."""
+"""Inspection flow through the device: answers persist at once, skip logic, hazards, completion."""
 
 from __future__ import annotations
 
@@ -7,151 +7,151 @@ from datetime import date
 
 import pytest
 
-from app.services import CompletionRefused, InspectionLocked, InvalidAnswer
+from app.services import CompletionRefused, HazardEdit, InspectionLocked, InvalidAnswer
 from app.store import DB_FILE
 from tests.conftest import TODAY, jpeg_bytes
 from tests.test_lifecycle import _png
 
 
-def _db(services) -> sqlite3.Connection:
-    return sqlite3.connect(services.data_dir / DB_FILE)
+def _db(device) -> sqlite3.Connection:
+    return sqlite3.connect(device.data_dir / DB_FILE)
 
 
-def test_answer_is_on_disk_with_its_change_row_before_returning(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A3", "3", note="主卧")
-    with _db(services) as other:  # a second connection sees the commit
+def test_answer_is_on_disk_with_its_change_row_before_returning(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A3", "3", note="主卧")
+    with _db(device) as other:  # a second connection sees the commit
         value, note = other.execute("SELECT value, note FROM answers WHERE item_id = 'A3'").fetchone()
         changes = other.execute("SELECT op FROM changes WHERE entity = 'answer'").fetchall()
     assert (value, note) == ("3.0", "主卧")
     assert changes == [("update",)]
 
 
-def test_resume_returns_the_same_draft_and_position(services, site):
-    first = services.start_inspection(site.id, "sample")
-    services.answer(first.id, "A1", "否")
-    services.set_position(first.id, "A3")
-    again = services.start_inspection(site.id, "sample")
+def test_resume_returns_the_same_draft_and_position(device, site):
+    first = device.inspections.start(site.id, "sample")
+    device.inspections.answer(first.id, "A1", "否")
+    device.inspections.set_position(first.id, "A3")
+    again = device.inspections.start(site.id, "sample")
     assert again.id == first.id
     assert again.current_item_id == "A3"
-    assert [d.inspection_id for d in services.drafts()] == [first.id]
-    assert services.drafts()[0].answered == 1
+    assert [d.inspection_id for d in device.inspections.drafts()] == [first.id]
+    assert device.inspections.drafts()[0].answered == 1
 
 
-def test_invalid_answer_is_refused_and_keeps_the_previous_one(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A3", 2)
+def test_invalid_answer_is_refused_and_keeps_the_previous_one(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A3", 2)
     with pytest.raises(InvalidAnswer) as caught:
-        services.answer(inspection.id, "A3", "两个")
+        device.inspections.answer(inspection.id, "A3", "两个")
     assert "请输入数字" in caught.value.message
     with pytest.raises(InvalidAnswer) as caught:
-        services.answer(inspection.id, "A3", 51)
+        device.inspections.answer(inspection.id, "A3", 51)
     assert "不能大于 50人" in caught.value.message
-    assert services.inspection_state(inspection.id).answers["A3"].value == 2.0
+    assert device.inspections.state(inspection.id).answers["A3"].value == 2.0
 
 
-def test_hazard_answer_raises_hazard_with_checklist_defaults(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    state = services.answer(inspection.id, "A2", "是")
+def test_hazard_answer_raises_hazard_with_checklist_defaults(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    state = device.inspections.answer(inspection.id, "A2", "是")
     hazard = state.hazards["A2"]
     assert hazard.severity == "重大" and hazard.status == "待整改"
     assert hazard.deadline == date(2026, 12, 29)  # 重大: 30 days by default
     assert "彩钢夹芯板" in hazard.description
-    state = services.answer(inspection.id, "A1", "是")
+    state = device.inspections.answer(inspection.id, "A1", "是")
     assert state.hazards["A1"].requirement == "清除堆放物品"
     assert state.hazards["A1"].deadline == date(2026, 12, 6)
 
 
-def test_parameter_threshold_decides_hazard(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    assert "A3" not in services.answer(inspection.id, "A3", 2).hazards
-    assert "A3" in services.answer(inspection.id, "A3", 3).hazards
+def test_parameter_threshold_decides_hazard(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    assert "A3" not in device.inspections.answer(inspection.id, "A3", 2).hazards
+    assert "A3" in device.inspections.answer(inspection.id, "A3", 3).hazards
 
 
-def test_corrected_answer_withdraws_its_hazard_without_duplicates(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A1", "是")
-    services.answer(inspection.id, "A1", "是")
-    assert len(services.hazards()) == 1
-    state = services.answer(inspection.id, "A1", "否")
-    assert state.hazards == {} and services.hazards() == []
+def test_corrected_answer_withdraws_its_hazard_without_duplicates(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A1", "是")
+    device.inspections.answer(inspection.id, "A1", "是")
+    assert len(device.hazards.ledger()) == 1
+    state = device.inspections.answer(inspection.id, "A1", "否")
+    assert state.hazards == {} and device.hazards.ledger() == []
 
 
-def test_skip_logic_shows_follow_up_only_when_condition_holds(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    state = services.inspection_state(inspection.id)
+def test_skip_logic_shows_follow_up_only_when_condition_holds(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    state = device.inspections.state(inspection.id)
     assert "B2" not in [i.id for i in state.visible]
-    state = services.answer(inspection.id, "B1", "是")
+    state = device.inspections.answer(inspection.id, "B1", "是")
     assert "B2" in [i.id for i in state.visible]
-    state = services.answer(inspection.id, "B2", ["灭火器"])
+    state = device.inspections.answer(inspection.id, "B2", ["灭火器"])
     assert "B2" in state.hazards
     # Changing the condition hides B2 and withdraws the hazard it raised.
-    state = services.answer(inspection.id, "B1", "否")
+    state = device.inspections.answer(inspection.id, "B1", "否")
     assert "B2" not in [i.id for i in state.visible]
     assert "B2" not in state.hazards and "B1" in state.hazards
 
 
-def test_date_rule_uses_the_inspection_day(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    assert "B3" not in services.answer(inspection.id, "B3", "2026-09-01").hazards  # 89 days
-    assert "B3" in services.answer(inspection.id, "B3", "2026-08-30").hazards  # 91 days
+def test_date_rule_uses_the_inspection_day(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    assert "B3" not in device.inspections.answer(inspection.id, "B3", "2026-09-01").hazards  # 89 days
+    assert "B3" in device.inspections.answer(inspection.id, "B3", "2026-08-30").hazards  # 91 days
 
 
-def _answer_all(services, inspection_id, a1="是"):
+def _answer_all(device, inspection_id, a1="是"):
     for item, value in [("A1", a1), ("A2", "否"), ("A3", 2), ("B1", "否"), ("B3", "2026-11-20")]:
-        state = services.answer(inspection_id, item, value)
+        state = device.inspections.answer(inspection_id, item, value)
     return state
 
 
-def test_completion_refused_until_answers_photo_and_signature(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A1", "是")
+def test_completion_refused_until_answers_photo_and_signature(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A1", "是")
     with pytest.raises(CompletionRefused) as caught:
-        services.complete(inspection.id)
+        device.inspections.complete(inspection.id)
     problems = caught.value.problems
     assert problems[0].startswith("还有 4 项未回答：A2、A3、B1、B3")
     assert "隐患 A1 需要至少一张照片" in problems
     assert any("签名" in p for p in problems)
-    state = _answer_all(services, inspection.id)
-    services.add_hazard_photo(state.hazards["A1"].id, jpeg_bytes())
-    assert services.completion_problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
-    services.sign(inspection.id, signer_name="王建国", png=_png())
-    done = services.complete(inspection.id)
+    state = _answer_all(device, inspection.id)
+    device.evidence.add_to_hazard(state.hazards["A1"].id, jpeg_bytes())
+    assert device.inspections.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
+    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    done = device.inspections.complete(inspection.id)
     assert done.status == "completed" and done.finished_at is not None
     assert done.signer_name == "王建国"
 
 
-def test_signature_is_void_after_a_change(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    _answer_all(services, inspection.id, a1="否")
-    services.sign(inspection.id, signer_name="王建国", png=_png())
-    assert services.completion_problems(inspection.id) == []
-    services.answer(inspection.id, "A3", 1)
-    assert services.completion_problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
+def test_signature_is_void_after_a_change(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    _answer_all(device, inspection.id, a1="否")
+    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    assert device.inspections.problems(inspection.id) == []
+    device.inspections.answer(inspection.id, "A3", 1)
+    assert device.inspections.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
     with pytest.raises(CompletionRefused):
-        services.complete(inspection.id)
+        device.inspections.complete(inspection.id)
 
 
-def test_completed_inspection_is_read_only(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    _answer_all(services, inspection.id, a1="否")
-    services.sign(inspection.id, signer_name="王建国", png=_png())
-    services.complete(inspection.id)
+def test_completed_inspection_is_read_only(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    _answer_all(device, inspection.id, a1="否")
+    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    device.inspections.complete(inspection.id)
     with pytest.raises(InspectionLocked):
-        services.answer(inspection.id, "A1", "是")
+        device.inspections.answer(inspection.id, "A1", "是")
     with pytest.raises(InspectionLocked):
-        services.sign(inspection.id, signer_name="别人", png=_png())
-    assert services.inspection_state(inspection.id).answers["A1"].value == "否"
+        device.inspections.sign(inspection.id, signer_name="别人", png=_png())
+    assert device.inspections.state(inspection.id).answers["A1"].value == "否"
     # A new inspection of the same site starts fresh.
-    assert services.start_inspection(site.id, "sample").id != inspection.id
+    assert device.inspections.start(site.id, "sample").id != inspection.id
 
 
-def test_signature_needs_name_and_png(services, site):
-    inspection = services.start_inspection(site.id, "sample")
+def test_signature_needs_name_and_png(device, site):
+    inspection = device.inspections.start(site.id, "sample")
     with pytest.raises(InvalidAnswer):
-        services.sign(inspection.id, signer_name=" ", png=_png())
+        device.inspections.sign(inspection.id, signer_name=" ", png=_png())
     with pytest.raises(InvalidAnswer):
-        services.sign(inspection.id, signer_name="王建国", png=b"GIF89a")
+        device.inspections.sign(inspection.id, signer_name="王建国", png=b"GIF89a")
 
 
 @pytest.mark.parametrize("answers,colour", [
@@ -159,77 +159,77 @@ def test_signature_needs_name_and_png(services, site):
     ({"A1": "是", "A2": "否"}, "黄"),   # 一般 hazard under rectification
     ({"A1": "是", "A2": "是"}, "红"),   # a 疑似重大 hazard
 ])
-def test_red_yellow_blue_rating(services, site, answers, colour):
-    inspection = services.start_inspection(site.id, "sample")
+def test_red_yellow_blue_rating(device, site, answers, colour):
+    inspection = device.inspections.start(site.id, "sample")
     for item, value in answers.items():
-        services.answer(inspection.id, item, value)
-    assert services.summary(inspection.id).rating.colour == colour
+        device.inspections.answer(inspection.id, item, value)
+    assert device.inspections.summary(inspection.id).rating.colour == colour
 
 
-def test_rating_turns_red_when_overdue_and_blue_once_closed(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
-    services.clock["today"] = date(2026, 12, 7)
-    assert services.summary(inspection.id).rating.label == "红（逾期）"
-    services.transition(hazard.id, "待复查")
-    services.record_review(hazard.id, reviewer="张三", passed=True)
-    assert services.summary(inspection.id).rating.colour == "蓝"
+def test_rating_turns_red_when_overdue_and_blue_once_closed(device, site, calendar):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
+    calendar.today = date(2026, 12, 7)
+    assert device.inspections.summary(inspection.id).rating.label == "红（逾期）"
+    device.hazards.transition(hazard.id, "待复查")
+    device.hazards.review(hazard.id, reviewer="张三", passed=True)
+    assert device.inspections.summary(inspection.id).rating.colour == "蓝"
 
 
-def test_summary_counts_by_severity_label(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A1", "是")
-    services.answer(inspection.id, "A2", "是")
-    summary = services.summary(inspection.id)
+def test_summary_counts_by_severity_label(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A1", "是")
+    device.inspections.answer(inspection.id, "A2", "是")
+    summary = device.inspections.summary(inspection.id)
     assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需主管部门认定）": 1}
     assert (summary.answered, summary.total) == (2, 5)
 
 
-def test_checklist_must_fit_site_kind(services):
-    other = services.create_site(name="星港大厦", kind="高层公共建筑")
+def test_checklist_must_fit_site_kind(device):
+    other = device.sites.create(name="星港大厦", kind="高层公共建筑")
     with pytest.raises(InvalidAnswer):
-        services.start_inspection(other.id, "sample")
-    assert services.checklists_for("高层公共建筑") == []
+        device.inspections.start(other.id, "sample")
+    assert device.inspections.checklists_for("高层公共建筑") == []
 
 
-def test_hazard_fields_persist_each_edit(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
-    services.update_hazard(hazard.id, location="3 号楼 2 单元一层楼梯间")
-    services.update_hazard(hazard.id, rect_unit="物业公司", deadline="2026-12-20")
-    row = services.hazard(hazard.id)
+def test_hazard_fields_persist_each_edit(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
+    device.hazards.edit(hazard.id, HazardEdit(location="3 号楼 2 单元一层楼梯间"))
+    device.hazards.edit(hazard.id, HazardEdit(rect_unit="物业公司", deadline="2026-12-20"))
+    row = device.hazards.get(hazard.id)
     assert (row.location, row.rect_unit, row.deadline) == ("3 号楼 2 单元一层楼梯间", "物业公司", date(2026, 12, 20))
     with pytest.raises(InvalidAnswer):
-        services.update_hazard(hazard.id, deadline="下周")
+        device.hazards.edit(hazard.id, HazardEdit(deadline="下周"))
     with pytest.raises(InvalidAnswer):
-        services.update_hazard(hazard.id, severity="特大")
-    assert services.hazard(hazard.id).deadline == date(2026, 12, 20)
+        device.hazards.edit(hazard.id, HazardEdit(severity="特大"))
+    assert device.hazards.get(hazard.id).deadline == date(2026, 12, 20)
 
 
-def test_manual_hazard(services, site):
-    row = services.create_hazard(site_id=site.id, description="楼道内飞线充电", location="2 楼")
+def test_manual_hazard(device, site):
+    row = device.hazards.create(site_id=site.id, description="楼道内飞线充电", location="2 楼")
     assert row.source == "manual" and row.status == "待整改" and row.deadline == date(2026, 12, 6)
 
 
-def test_settings_persist_and_reject_bad_values(services):
-    services.save_settings(inspector_name="李四", photo_quality=70)
-    assert services.settings().inspector_name == "李四"
+def test_settings_persist_and_reject_bad_values(device):
+    device.settings.update(inspector_name="李四", photo_quality=70)
+    assert device.settings.current().inspector_name == "李四"
     with pytest.raises(InvalidAnswer):
-        services.save_settings(photo_quality=5)
-    assert services.settings().photo_quality == 70
-    assert services.settings().text_scale == 1.0
+        device.settings.update(photo_quality=5)
+    assert device.settings.current().photo_quality == 70
+    assert device.settings.current().text_scale == 1.0
 
 
-def test_sync_status_counts_every_change(services, site):
-    before = services.sync_status().pending
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A1", "是")  # answer + auto hazard
-    status = services.sync_status()
+def test_sync_status_counts_every_change(device, site):
+    before = device.sync.status().pending
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A1", "是")  # answer + auto hazard
+    status = device.sync.status()
     assert status.pending == before + 3
     assert status.last_sync_at is None
 
 
-def test_ids_are_time_ordered_uuids(services):
+def test_ids_are_time_ordered_uuids(device):
     from app.store.ids import new_id
 
     ids = [new_id() for _ in range(2000)]
@@ -237,36 +237,36 @@ def test_ids_are_time_ordered_uuids(services):
     assert all(i[14] == "7" for i in ids)
 
 
-def test_today_is_fixed_for_tests(services):
-    assert services.today() == TODAY
+def test_today_is_fixed_for_tests(device):
+    assert device.today() == TODAY
 
 
 def test_shipped_checklists_load_and_versions_never_go_down(tmp_path):
-    from app.services import open_services
+    from app.services import open_device
     from app.store.settings import put_setting
 
-    svc = open_services(tmp_path / "d")
-    assert set(svc.checklists) == {"lifeline", "group_rental", "highrise", "hw_storage"}
-    assert svc.checklist_errors == []
-    put_setting(svc.store, "checklist_versions", {"lifeline": 99})  # as if a newer app had run
-    svc.close()
-    svc = open_services(tmp_path / "d")
-    assert "lifeline" not in svc.checklists
-    assert "version went down" in str(svc.checklist_errors[0])
-    assert {c.id for c in svc.checklists_for("群租房")} == {"group_rental"}
-    svc.close()
+    device = open_device(tmp_path / "d")
+    assert {c.id for c in device.catalog.all()} == {"lifeline", "group_rental", "highrise", "hw_storage"}
+    assert device.catalog.errors == []
+    put_setting(device.store, "checklist_versions", {"lifeline": 99})  # as if a newer app had run
+    device.close()
+    device = open_device(tmp_path / "d")
+    assert not device.catalog.has("lifeline")
+    assert "version went down" in str(device.catalog.errors[0])
+    assert {c.id for c in device.inspections.checklists_for("群租房")} == {"group_rental"}
+    device.close()
 
 
-def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    _answer_all(services, inspection.id, a1="否")
-    services.sign(inspection.id, signer_name="王建国", png=_png())
-    assert services.summary(inspection.id).rating.colour == "黄"  # B1 否 is a 一般 hazard
-    services.create_hazard(site_id=site.id, inspection_id=inspection.id, description="楼道飞线充电",
+def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    _answer_all(device, inspection.id, a1="否")
+    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    assert device.inspections.summary(inspection.id).rating.colour == "黄"  # B1 否 is a 一般 hazard
+    device.hazards.create(site_id=site.id, inspection_id=inspection.id, description="楼道飞线充电",
                            severity="重大")
-    state = services.inspection_state(inspection.id)
+    state = device.inspections.state(inspection.id)
     assert [h.description for h in state.other_hazards] == ["楼道飞线充电"]
-    summary = services.summary(inspection.id)
+    summary = device.inspections.summary(inspection.id)
     assert summary.rating.colour == "红"
     assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需主管部门认定）": 1}
     # The record changed after signing: the signature no longer covers it.
@@ -274,7 +274,7 @@ def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(services, s
 
 
 def test_photo_item_answer_holds_its_photos(tmp_path):
-    from app.services import open_services
+    from app.services import open_device
     from checklists import Checklist
 
     import copy
@@ -285,30 +285,30 @@ def test_photo_item_answer_holds_its_photos(tmp_path):
     raw["sections"][1]["items"].append({
         "id": "P1", "question": "拍摄逃生器材配置情况", "kind": "photo", "informational": True,
         "status": "seed", "basis": raw["sections"][0]["items"][0]["basis"]})
-    svc = open_services(tmp_path / "p", checklists={"sample": Checklist.model_validate(raw)})
-    site = svc.create_site(name="某群租房", kind="群租房")
-    inspection = svc.start_inspection(site.id, "sample")
-    first = svc.add_answer_photo(inspection.id, "P1", jpeg_bytes(colour=(1, 2, 3)))
-    second = svc.add_answer_photo(inspection.id, "P1", jpeg_bytes(colour=(200, 2, 3)))
-    assert svc.inspection_state(inspection.id).answers["P1"].value == [first, second]
-    assert svc.add_answer_photo(inspection.id, "P1", jpeg_bytes(colour=(1, 2, 3))) == first  # no duplicate
-    assert svc.inspection_state(inspection.id).answers["P1"].value == [first, second]
+    device = open_device(tmp_path / "p", checklists={"sample": Checklist.model_validate(raw)})
+    site = device.sites.create(name="某群租房", kind="群租房")
+    inspection = device.inspections.start(site.id, "sample")
+    first = device.evidence.add_to_answer(inspection.id, "P1", jpeg_bytes(colour=(1, 2, 3)))
+    second = device.evidence.add_to_answer(inspection.id, "P1", jpeg_bytes(colour=(200, 2, 3)))
+    assert device.inspections.state(inspection.id).answers["P1"].value == [first, second]
+    assert device.evidence.add_to_answer(inspection.id, "P1", jpeg_bytes(colour=(1, 2, 3))) == first  # no duplicate
+    assert device.inspections.state(inspection.id).answers["P1"].value == [first, second]
     with pytest.raises(InvalidAnswer):
-        svc.add_answer_photo(inspection.id, "A1", jpeg_bytes())
-    svc.close()
+        device.evidence.add_to_answer(inspection.id, "A1", jpeg_bytes())
+    device.close()
 
 
-def test_draft_progress_counts_visible_items(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "B1", "否")
-    (draft,) = services.drafts()
+def test_draft_progress_counts_visible_items(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "B1", "否")
+    (draft,) = device.inspections.drafts()
     assert (draft.answered, draft.total) == (1, 5)  # B2 hidden while B1 is 否
-    services.answer(inspection.id, "B1", "是")
-    assert services.drafts()[0].total == 6
+    device.inspections.answer(inspection.id, "B1", "是")
+    assert device.inspections.drafts()[0].total == 6
 
 
-def test_changing_an_answer_keeps_its_note_unless_a_new_one_is_given(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A3", 1, note="主卧 1 人")
-    assert services.answer(inspection.id, "A3", 2).answers["A3"].note == "主卧 1 人"
-    assert services.answer(inspection.id, "A3", 2, note="").answers["A3"].note == ""
+def test_changing_an_answer_keeps_its_note_unless_a_new_one_is_given(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A3", 1, note="主卧 1 人")
+    assert device.inspections.answer(inspection.id, "A3", 2).answers["A3"].note == "主卧 1 人"
+    assert device.inspections.answer(inspection.id, "A3", 2, note="").answers["A3"].note == ""

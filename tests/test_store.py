@@ -1,4 +1,4 @@
-"""The device store: migrations, Chinese search, photos through the services, backup."""
+"""The device store: migrations, Chinese search, photos through the device, backup."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from app.photos import PhotoError
 from app.store import DB_FILE, Store
 from app.store.backup import BackupError, export_data, import_data
 from app.store.migrations import MIGRATIONS, applied_versions, migrate
+from app.services import HazardEdit, LedgerFilter
 from tests.conftest import jpeg_bytes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,32 +79,32 @@ def test_failed_migration_leaves_no_trace(tmp_path, monkeypatch):
     ('"引号', []),                               # FTS syntax characters are literal text
     ("100%", []),
 ])
-def test_site_search_finds_chinese_substrings(services, query, expected):
-    services.create_site(name="荷花池街道 12 号群租房", address="钟楼区荷花池街道 12 号", kind="群租房", grid="荷花池-01")
-    services.create_site(name="星港大厦", address="钟楼区新闸街道星港路 88 号", kind="高层公共建筑", grid="新闸-03")
-    services.create_site(name="西林苑 3 幢", address="西林街道", kind="群租房", grid="西林-02")
-    assert [s.name for s in services.search_sites(query)] == expected
+def test_site_search_finds_chinese_substrings(device, query, expected):
+    device.sites.create(name="荷花池街道 12 号群租房", address="钟楼区荷花池街道 12 号", kind="群租房", grid="荷花池-01")
+    device.sites.create(name="星港大厦", address="钟楼区新闸街道星港路 88 号", kind="高层公共建筑", grid="新闸-03")
+    device.sites.create(name="西林苑 3 幢", address="西林街道", kind="群租房", grid="西林-02")
+    assert [s.name for s in device.sites.search(query)] == expected
 
 
-def test_site_filters_by_kind_and_grid(services):
-    services.create_site(name="甲", kind="群租房", grid="A")
-    services.create_site(name="乙", kind="高层住宅", grid="A")
-    services.create_site(name="丙", kind="群租房", grid="B")
-    assert {s.name for s in services.search_sites(kind="群租房")} == {"甲", "丙"}
-    assert [s.name for s in services.search_sites(kind="群租房", grid="A")] == ["甲"]
-    assert services.grids() == ["A", "B"]
+def test_site_filters_by_kind_and_grid(device):
+    device.sites.create(name="甲", kind="群租房", grid="A")
+    device.sites.create(name="乙", kind="高层住宅", grid="A")
+    device.sites.create(name="丙", kind="群租房", grid="B")
+    assert {s.name for s in device.sites.search(kind="群租房")} == {"甲", "丙"}
+    assert [s.name for s in device.sites.search(kind="群租房", grid="A")] == ["甲"]
+    assert device.sites.grids() == ["A", "B"]
 
 
-def test_hazard_search_by_description_and_site_name(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A1", "是")
-    other = services.create_site(name="星港大厦", kind="群租房")
-    services.create_hazard(site_id=other.id, description="电动自行车在门厅充电")
-    assert [h.site_name for h in services.hazards(text="疏散通道")] == [site.name]
-    assert [h.site_name for h in services.hazards(text="充电")] == ["星港大厦"]
-    assert [h.site_name for h in services.hazards(text="星港")] == ["星港大厦"]
-    services.update_hazard(services.hazards(text="疏散通道")[0].id, location="三楼东侧走道")
-    assert len(services.hazards(text="东侧走道")) == 1
+def test_hazard_search_by_description_and_site_name(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A1", "是")
+    other = device.sites.create(name="星港大厦", kind="群租房")
+    device.hazards.create(site_id=other.id, description="电动自行车在门厅充电")
+    assert [h.site_name for h in device.hazards.ledger(LedgerFilter(text="疏散通道"))] == [site.name]
+    assert [h.site_name for h in device.hazards.ledger(LedgerFilter(text="充电"))] == ["星港大厦"]
+    assert [h.site_name for h in device.hazards.ledger(LedgerFilter(text="星港"))] == ["星港大厦"]
+    device.hazards.edit(device.hazards.ledger(LedgerFilter(text="疏散通道"))[0].id, HazardEdit(location="三楼东侧走道"))
+    assert len(device.hazards.ledger(LedgerFilter(text="东侧走道"))) == 1
 
 
 @pytest.mark.parametrize("query,found", [
@@ -111,100 +112,100 @@ def test_hazard_search_by_description_and_site_name(services, site):
     ("西侧", False), ("东走", False),               # no false positives across windows
     ("3", True), ("三楼", True), ("楼", True),
 ])
-def test_short_hazard_search(services, site, query, found):
-    row = services.create_hazard(site_id=site.id, description="飞线充电", location="3 号楼三楼东侧走道")
-    assert [h.id for h in services.hazards(text=query)] == ([row.id] if found else [])
+def test_short_hazard_search(device, site, query, found):
+    row = device.hazards.create(site_id=site.id, description="飞线充电", location="3 号楼三楼东侧走道")
+    assert [h.id for h in device.hazards.ledger(LedgerFilter(text=query))] == ([row.id] if found else [])
 
 
-def test_short_search_follows_edits_and_withdrawn_hazards(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
-    services.update_hazard(hazard.id, location="地下室")
-    assert [h.id for h in services.hazards(text="地下")] == [hazard.id]
-    services.update_hazard(hazard.id, location="屋顶")
-    assert services.hazards(text="地下") == []
-    services.answer(inspection.id, "A1", "否")  # withdraws the hazard
-    assert services.hazards(text="屋顶") == []
-    assert services.store.scalar("SELECT count(*) FROM hazards_grams") == 0
+def test_short_search_follows_edits_and_withdrawn_hazards(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
+    device.hazards.edit(hazard.id, HazardEdit(location="地下室"))
+    assert [h.id for h in device.hazards.ledger(LedgerFilter(text="地下"))] == [hazard.id]
+    device.hazards.edit(hazard.id, HazardEdit(location="屋顶"))
+    assert device.hazards.ledger(LedgerFilter(text="地下")) == []
+    device.inspections.answer(inspection.id, "A1", "否")  # withdraws the hazard
+    assert device.hazards.ledger(LedgerFilter(text="屋顶")) == []
+    assert device.store.scalar("SELECT count(*) FROM hazards_grams") == 0
 
 
-def test_site_needs_a_name_and_known_kind(services):
+def test_site_needs_a_name_and_known_kind(device):
     from app.services import InvalidAnswer
 
     with pytest.raises(InvalidAnswer, match="场所名称"):
-        services.create_site(name="  ", kind="群租房")
+        device.sites.create(name="  ", kind="群租房")
     with pytest.raises(InvalidAnswer):
-        services.create_site(name="某地", kind="仓库")
-    assert services.search_sites() == []
+        device.sites.create(name="某地", kind="仓库")
+    assert device.sites.search() == []
 
 
-def test_hazard_photo_is_stored_by_hash_with_evidence(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
+def test_hazard_photo_is_stored_by_hash_with_evidence(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
     original = jpeg_bytes((3000, 2000))
-    sha = services.add_hazard_photo(hazard.id, original, gps=(31.78, 119.95), accuracy_m=8.0)
-    stored = services.photo_path(sha).read_bytes()
+    sha = device.evidence.add_to_hazard(hazard.id, original, gps=(31.78, 119.95), accuracy_m=8.0)
+    stored = device.evidence.photo_path(sha).read_bytes()
     import hashlib
 
     assert hashlib.sha256(stored).hexdigest() == sha
-    row = services.store.row("SELECT * FROM photos WHERE sha256 = ?", (sha,))
+    row = device.store.row("SELECT * FROM photos WHERE sha256 = ?", (sha,))
     assert row["original_sha256"] == hashlib.sha256(original).hexdigest()
     assert max(row["width"], row["height"]) == 1920
     assert (row["lat"], row["lon"], row["accuracy_m"]) == (31.78, 119.95, 8.0)
-    assert services.hazard(hazard.id).photo_shas == [sha]
-    assert services.thumb_path(sha).exists()
+    assert device.hazards.get(hazard.id).photo_shas == [sha]
+    assert device.evidence.thumb_path(sha).exists()
     # The same capture again (double tap, retried upload) is one photo, one link.
-    assert services.add_hazard_photo(hazard.id, original, gps=(31.78, 119.95)) == sha
-    assert services.hazard(hazard.id).photo_shas == [sha]
+    assert device.evidence.add_to_hazard(hazard.id, original, gps=(31.78, 119.95)) == sha
+    assert device.hazards.get(hazard.id).photo_shas == [sha]
 
 
 @pytest.mark.parametrize("data", [b"not an image at all", jpeg_bytes()[:2000]])
-def test_refused_photo_keeps_everything_else(services, site, data):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
+def test_refused_photo_keeps_everything_else(device, site, data):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
     with pytest.raises(PhotoError) as caught:
-        services.add_hazard_photo(hazard.id, data)
+        device.evidence.add_to_hazard(hazard.id, data)
     assert caught.value.message
-    assert services.hazard(hazard.id).photo_shas == []
-    assert services.store.scalar("SELECT count(*) FROM photos") == 0
-    assert services.inspection_state(inspection.id).answers["A1"].value == "是"
+    assert device.hazards.get(hazard.id).photo_shas == []
+    assert device.store.scalar("SELECT count(*) FROM photos") == 0
+    assert device.inspections.state(inspection.id).answers["A1"].value == "是"
 
 
-def test_review_photos_attach_to_the_review(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
-    services.transition(hazard.id, "待复查")
-    services.record_review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes(colour=(10, 200, 10))])
-    (review,) = services.reviews(hazard.id)
-    assert len(review.photo_shas) == 1 and services.photo_path(review.photo_shas[0]).exists()
+def test_review_photos_attach_to_the_review(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
+    device.hazards.transition(hazard.id, "待复查")
+    device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes(colour=(10, 200, 10))])
+    (review,) = device.hazards.reviews(hazard.id)
+    assert len(review.photo_shas) == 1 and device.evidence.photo_path(review.photo_shas[0]).exists()
 
 
-def test_refused_review_photo_records_no_review(services, site):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
-    services.transition(hazard.id, "待复查")
+def test_refused_review_photo_records_no_review(device, site):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
+    device.hazards.transition(hazard.id, "待复查")
     with pytest.raises(PhotoError):
-        services.record_review(hazard.id, reviewer="张三", passed=True, photos=[b"junk"])
-    assert services.reviews(hazard.id) == [] and services.hazard(hazard.id).status == "待复查"
+        device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[b"junk"])
+    assert device.hazards.reviews(hazard.id) == [] and device.hazards.get(hazard.id).status == "待复查"
 
 
-def test_export_snapshot_while_writing_and_import(services, site, tmp_path):
-    inspection = services.start_inspection(site.id, "sample")
-    hazard = services.answer(inspection.id, "A1", "是").hazards["A1"]
-    services.add_hazard_photo(hazard.id, jpeg_bytes())
+def test_export_snapshot_while_writing_and_import(device, site, tmp_path):
+    inspection = device.inspections.start(site.id, "sample")
+    hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
+    device.evidence.add_to_hazard(hazard.id, jpeg_bytes())
     stop = threading.Event()
 
     def keep_writing():
         n = 0
         while not stop.is_set():
-            services.answer(inspection.id, "A3", n % 3)  # never over the limit: no new hazard
+            device.inspections.answer(inspection.id, "A3", n % 3)  # never over the limit: no new hazard
             n += 1
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
         out = tmp_path / "snapshot.zip"
-        result = subprocess.run([sys.executable, "-m", "app.store.backup", "export", str(services.data_dir), str(out)],
+        result = subprocess.run([sys.executable, "-m", "app.store.backup", "export", str(device.data_dir), str(out)],
                                 cwd=REPO, capture_output=True, text=True, timeout=60)
     finally:
         stop.set()

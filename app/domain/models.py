@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -115,3 +116,35 @@ class Photo(_Record):
     lon: float | None = None
     accuracy_m: float | None = None
     created_at: datetime
+
+
+# --- inputs ---------------------------------------------------------------------------------
+# Small typed inputs the services take (and views build), instead of loose keyword bags.
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Which hazards the 隐患台账 shows; every field optional (``None`` / ``""`` = any)."""
+
+    status: str | None = None
+    severity: str | None = None
+    checklist_id: str | None = None
+    site_id: str | None = None
+    grid: str | None = None
+    overdue: bool | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class HazardEdit:
+    """Fields of a hazard the inspector changes on the hazard sheet; ``None`` = unchanged.
+
+    ``deadline`` may be the text typed into the field (``"2026-12-20"``): the service checks it.
+    """
+
+    description: str | None = None
+    location: str | None = None
+    severity: str | None = None
+    rect_unit: str | None = None
+    requirement: str | None = None
+    deadline: date | str | None = None

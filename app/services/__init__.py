@@ -1,23 +1,62 @@
-"""Services the views and the sync engine call (sync methods; UI wraps them in asyncio.to_thread)."""
+"""The operations the views, the sync engine and reports call, one service per resource over
+one ``Device`` (``context.py``):
 
-from .core import DraftRow, InspectionState, Services, Summary, SyncStatus, local_today, open_services
-from .errors import AnXunError, CompletionRefused, IllegalTransition, InspectionLocked, InvalidAnswer, NotFound, PhotoError
+    device.sites          场所: search, create            (sites.py)
+    device.inspections    answers, signature, completion  (inspections.py, raised.py)
+    device.hazards        ledger, edits, lifecycle, 复查   (hazards.py)
+    device.evidence       photos                          (evidence.py)
+    device.settings       app settings                    (settings.py)
+    device.sync           what the sync strip shows       (sync_status.py)
+    device.catalog        the installed checklists        (catalog.py)
+
+Views import everything they need from here — errors, record types and the vocabulary
+included — and never the store or the photo pipeline.
+"""
+
+from app.domain.clock import format_local, local_day, local_midnight, local_today
+from app.domain.lifecycle import awaits_review
+from app.domain.models import Answer, Hazard, HazardEdit, HazardRow, Inspection, LedgerFilter, Review, Site
+from app.domain.rating import RatingResult
+from app.domain.rules import describe_rule
+from app.domain.vocab import (
+    BASIS_STATUS,
+    GENERAL,
+    HAZARD_FIELDS,
+    MAJOR,
+    REVIEW_FIELDS,
+    SEVERITIES,
+    SEVERITY_LABELS,
+    SEVERITY_SHORT,
+    SIGNATURE_FIELDS,
+    SITE_FIELDS,
+    SITE_KINDS,
+    STATUSES,
+    severity_label,
+)
+
+from .catalog import Catalog, UnknownChecklist
+from .context import Device, open_device
+from .errors import (
+    AnXunError,
+    CompletionRefused,
+    IllegalTransition,
+    InspectionLocked,
+    InvalidAnswer,
+    NotFound,
+    PhotoError,
+    StoreError,
+)
+from .inspections import DraftRow, InspectionState, Summary
 from .settings import AppSettings
+from .sync_status import SyncStatus
 
 __all__ = [
-    "AnXunError",
-    "AppSettings",
-    "CompletionRefused",
-    "DraftRow",
-    "IllegalTransition",
-    "InspectionLocked",
-    "InspectionState",
-    "InvalidAnswer",
-    "NotFound",
-    "PhotoError",
-        "Services",
-    "Summary",
-    "SyncStatus",
-    "local_today",
-    "open_services",
+    "BASIS_STATUS", "GENERAL", "HAZARD_FIELDS", "MAJOR", "REVIEW_FIELDS", "SEVERITIES", "SEVERITY_LABELS",
+    "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS", "SITE_KINDS", "STATUSES",
+    "AnXunError", "Answer", "AppSettings", "Catalog", "CompletionRefused", "Device", "DraftRow", "Hazard",
+    "HazardEdit", "HazardRow", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState",
+    "InvalidAnswer", "LedgerFilter", "NotFound", "PhotoError", "RatingResult", "Review", "Site", "StoreError",
+    "Summary", "SyncStatus", "UnknownChecklist",
+    "awaits_review", "describe_rule", "format_local", "local_day", "local_midnight", "local_today",
+    "open_device", "severity_label",
 ]

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.domain.errors import InvalidAnswer
+from app.store.settings import get_setting, put_setting
+
+if TYPE_CHECKING:
+    from .context import Device
+
+SETTINGS_KEY = "app_settings"
 
 
 class AppSettings(BaseModel):
@@ -17,3 +27,42 @@ class AppSettings(BaseModel):
     photo_max_edge_px: int = Field(1920, ge=640, le=4096)
     watermark: bool = True
     text_scale: float = Field(1.0, ge=0.8, le=1.6)
+
+
+#: How a refused setting is named to the inspector.
+_LABELS = {
+    "inspector_name": "检查员姓名", "inspector_id": "检查员编号", "endpoint_url": "数据中心地址",
+    "username": "用户名", "password": "密码", "photo_quality": "照片质量", "photo_max_edge_px": "照片尺寸",
+    "watermark": "水印", "text_scale": "字号",
+}
+
+
+class Settings:
+    """``device.settings``: read and change the app settings."""
+
+    def __init__(self, device: Device):
+        self._device = device
+
+    def current(self) -> AppSettings:
+        return AppSettings.model_validate(get_setting(self._device.store, SETTINGS_KEY, {}))
+
+    def update(self, *, inspector_name: str | None = None, inspector_id: str | None = None,
+               endpoint_url: str | None = None, username: str | None = None, password: str | None = None,
+               photo_quality: int | None = None, photo_max_edge_px: int | None = None,
+               watermark: bool | None = None, text_scale: float | None = None) -> AppSettings:
+        """Persist the given settings at once (``None`` leaves one as it is).
+
+        :raises InvalidAnswer: a value out of range, e.g. ``photo_quality=10``.
+        """
+        given = {"inspector_name": inspector_name, "inspector_id": inspector_id, "endpoint_url": endpoint_url,
+                 "username": username, "password": password, "photo_quality": photo_quality,
+                 "photo_max_edge_px": photo_max_edge_px, "watermark": watermark, "text_scale": text_scale}
+        merged = {**self.current().model_dump(), **{k: v for k, v in given.items() if v is not None}}
+        try:
+            settings = AppSettings.model_validate(merged)
+        except ValidationError as exc:
+            names = [str(e["loc"][0]) for e in exc.errors()]
+            raise InvalidAnswer(f"settings.{','.join(names)}",
+                                f"设置值无效：{'、'.join(_LABELS.get(n, n) for n in names)}") from exc
+        put_setting(self._device.store, SETTINGS_KEY, settings.model_dump())
+        return settings

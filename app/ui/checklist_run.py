@@ -9,7 +9,7 @@ from typing import Any
 
 import flet as ft
 
-from app.domain.rules import describe_rule
+from app.services import BASIS_STATUS, describe_rule, severity_label
 
 from . import theme as T
 from . import widgets as W
@@ -18,15 +18,15 @@ log = logging.getLogger(__name__)
 
 
 async def build_choose(ui: Any, site_id: str) -> ft.View:
-    svc = ui.svc
-    site = await ui.call(svc.get_site, site_id)
-    lists = await ui.call(svc.checklists_for, site.kind)
+    device = ui.device
+    site = await ui.call(device.sites.get, site_id)
+    lists = await ui.call(device.inspections.checklists_for, site.kind)
     err = W.error_text()
 
     def start(checklist_id: str):
         async def handler(_e: Any) -> None:
             try:
-                insp = await ui.call(svc.start_inspection, site.id, checklist_id)
+                insp = await ui.call(device.inspections.start, site.id, checklist_id)
             except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
                 err.value, err.visible = W.error_message(exc), True
                 return
@@ -87,7 +87,7 @@ def _same(saved: Any, value: Any) -> bool:
 class RunScreen:
     def __init__(self, ui: Any, inspection_id: str):
         self.ui = ui
-        self.svc = ui.svc
+        self.device = ui.device
         self.inspection_id = inspection_id
         self.state: Any = None
         self.item: Any = None
@@ -134,7 +134,7 @@ class RunScreen:
         return self.state.visible[n] if 0 <= n < len(ids) else None
 
     async def build(self) -> ft.View:
-        self.state = await self.ui.call(self.svc.inspection_state, self.inspection_id)
+        self.state = await self.ui.call(self.device.inspections.state, self.inspection_id)
         self.item = self.pick_current()
         self.show_basis = self.ui.wide
         self.render()
@@ -241,7 +241,7 @@ class RunScreen:
         self.hazard_slot.content = ft.Container(
             ft.Column([
                 ft.Row([ft.Icon(ft.Icons.REPORT_PROBLEM, color=T.DANGER),
-                        ft.Text(f"已记录隐患 · {W.severity_label(hazard.severity)}", color=T.DANGER,
+                        ft.Text(f"已记录隐患 · {severity_label(hazard.severity)}", color=T.DANGER,
                                 size=16, weight=ft.FontWeight.W_700, expand=True)]),
                 ft.Text(f"照片 {len(hazard.photo_shas)} 张" + ("（需要照片）" if need_photo else ""),
                         size=14, color=T.DANGER if need_photo else T.MUTED),
@@ -259,10 +259,10 @@ class RunScreen:
                             ft.Text(describe_rule(item, self.state.checklist), size=15, color=T.DANGER,
                                     weight=ft.FontWeight.W_600, expand=True)]))
         if item.hazard_when is not None:
-            rows.append(ft.Text(f"隐患等级：{W.severity_label(item.severity)}", size=14, color=T.MUTED))
+            rows.append(ft.Text(f"隐患等级：{severity_label(item.severity)}", size=14, color=T.MUTED))
         for b in item.basis:
             art = f" {b.article}" if b.article else ""
-            rows.append(ft.Text(f"· {b.doc}{art}（{W.BASIS_STATUS.get(b.status, b.status)}）", size=14,
+            rows.append(ft.Text(f"· {b.doc}{art}（{BASIS_STATUS.get(b.status, b.status)}）", size=14,
                                 color=T.MUTED, selectable=True))
         self.basis_panel.controls = rows
         self.basis_box.visible = self.show_basis
@@ -319,7 +319,7 @@ class RunScreen:
             self.input = tf
 
             async def today(_e: Any) -> None:
-                tf.value = self.svc.today().isoformat()  # the inspector's day (UTC+8), not the server's
+                tf.value = self.device.today().isoformat()  # the inspector's day (UTC+8), not the server's
                 await self.save(tf.value, advance=False, item=item)
 
             async def open_picker(_e: Any) -> None:
@@ -350,11 +350,11 @@ class RunScreen:
             try:
                 for data in await self.ui.pick_photos():
                     # Stored, linked and added to the answer at once by the service.
-                    await self.ui.call(self.svc.add_answer_photo, self.inspection_id, item.id, data)
+                    await self.ui.call(self.device.evidence.add_to_answer, self.inspection_id, item.id, data)
             except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
                 self.show_error(W.error_message(exc))
             finally:
-                self.state = await self.ui.call(self.svc.inspection_state, self.inspection_id)
+                self.state = await self.ui.call(self.device.inspections.state, self.inspection_id)
                 self.render()
                 self.ui.page.update()
 
@@ -425,7 +425,7 @@ class RunScreen:
                 return True  # e.g. the blur that follows Enter: already saved
             before = set(self.state.hazards)
             try:
-                self.state = await self.ui.call(self.svc.answer, self.inspection_id, item.id, value)
+                self.state = await self.ui.call(self.device.inspections.answer, self.inspection_id, item.id, value)
             except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
                 msg = W.error_message(exc)
                 if self.item is not None and self.item.id == item.id:
@@ -458,7 +458,7 @@ class RunScreen:
     async def open_hazard(self, hazard: Any) -> None:
         nxt = self.neighbour(1)
         if nxt is not None:
-            await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+            await self.ui.call(self.device.inspections.set_position, self.inspection_id, nxt.id)
         self.ui.seen_hazards.add(hazard.id)
         await self.ui.go(f"/hazard/{hazard.id}")
 
@@ -470,7 +470,7 @@ class RunScreen:
         if nxt is not None:
             self.item = nxt
             self.error.visible = False
-            await self.ui.call(self.svc.set_position, self.inspection_id, nxt.id)
+            await self.ui.call(self.device.inspections.set_position, self.inspection_id, nxt.id)
         self.render()
         self.ui.page.update()
 
@@ -495,7 +495,7 @@ class RunScreen:
     async def on_manual_hazard(self, _e: Any) -> None:
         """A hazard seen on site that no checklist item covers (现场发现)."""
         try:
-            hazard = await self.ui.call(lambda: self.svc.create_hazard(
+            hazard = await self.ui.call(lambda: self.device.hazards.create(
                 site_id=self.state.site.id, inspection_id=self.inspection_id,
                 description="现场发现的其他隐患（请填写具体情况）"))
         except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
@@ -516,6 +516,6 @@ class RunScreen:
         self.item = prev
         self.error.visible = False
         if not self.locked:
-            await self.ui.call(self.svc.set_position, self.inspection_id, prev.id)
+            await self.ui.call(self.device.inspections.set_position, self.inspection_id, prev.id)
         self.render()
         self.ui.page.update()

@@ -12,9 +12,9 @@ from .signature import SignaturePad
 
 
 async def build(ui: Any, inspection_id: str) -> ft.View:
-    svc = ui.svc
-    state = await ui.call(svc.inspection_state, inspection_id)
-    summary = await ui.call(svc.summary, inspection_id)
+    device = ui.device
+    state = await ui.call(device.inspections.state, inspection_id)
+    summary = await ui.call(device.inspections.summary, inspection_id)
     insp = state.inspection
     done = state.locked
 
@@ -49,7 +49,7 @@ async def build(ui: Any, inspection_id: str) -> ft.View:
         ], spacing=4), on_click=ui.go_handler(f"/hazard/{h.id}"), padding=10))
 
     if done:
-        png = await ui.call(svc.signature_png, inspection_id)
+        png = await ui.call(device.inspections.signature_png, inspection_id)
         body: list[ft.Control] = [
             W.banner("检查已完成，记录只读", fg=T.OK, bg=T.OK_BG, icon=ft.Icons.TASK_ALT),
             summary_card,
@@ -108,14 +108,14 @@ async def build(ui: Any, inspection_id: str) -> ft.View:
         try:
             if not pad.empty:
                 png = pad.to_png()
-                await ui.call(lambda: svc.sign(inspection_id, signer_name=name, png=png))
+                await ui.call(lambda: device.inspections.sign(inspection_id, signer_name=name, png=png))
             elif not state.signature_valid:
                 err.value, err.visible = "请现场负责人在签名板上签名", True
                 return
             elif name != stored_name.strip():
                 err.value, err.visible = "签名人姓名已修改，请在签名板上重新签名", True
                 return
-            await ui.call(svc.complete, inspection_id)
+            await ui.call(device.inspections.complete, inspection_id)
         except Exception as exc:  # noqa: BLE001 - CompletionRefused / InvalidAnswer carry Chinese text
             problems = getattr(exc, "problems", None)
             if problems:

@@ -8,6 +8,8 @@ from typing import Any
 
 import flet as ft
 
+from app.services import HazardEdit, severity_label
+
 from . import theme as T
 from . import widgets as W
 
@@ -15,8 +17,8 @@ log = logging.getLogger(__name__)
 
 
 async def build(ui: Any, hazard_id: str) -> ft.View:
-    svc = ui.svc
-    h = await ui.call(svc.hazard, hazard_id)
+    device = ui.device
+    h = await ui.call(device.hazards.get, hazard_id)
     editable = h.editable
     back = f"/run/{h.inspection_id}" if h.inspection_id and h.inspection_status == "draft" else f"/ledger/{h.id}"
     err = W.error_text()
@@ -30,7 +32,7 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
 
     async def persist(**changes: Any) -> Any:
         try:
-            row = await ui.call(lambda: svc.update_hazard(hazard_id, **changes))
+            row = await ui.call(lambda: device.hazards.edit(hazard_id, HazardEdit(**changes)))
         except Exception as exc:  # noqa: BLE001 - shown in Chinese (unexpected ones are logged)
             err.value, err.visible = W.error_message(exc), True
             saved.value = ""
@@ -86,7 +88,7 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
             deadline.value = row.deadline.isoformat()
         ui.page.update()
 
-    severity = W.choice_chips([("一般", W.severity_label("一般")), ("重大", W.severity_label("重大"))],
+    severity = W.choice_chips([("一般", severity_label("一般")), ("重大", severity_label("重大"))],
                               h.severity, on_severity)
     severity.disabled = not editable
 
@@ -121,10 +123,10 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
         problems = []
         for data in blobs:
             try:
-                await ui.call(svc.add_hazard_photo, hazard_id, data)
+                await ui.call(device.evidence.add_to_hazard, hazard_id, data)
             except Exception as exc:  # noqa: BLE001 - PhotoError.message
                 problems.append(W.error_message(exc))
-        row = await ui.call(svc.hazard, hazard_id)
+        row = await ui.call(device.hazards.get, hazard_id)
         new_row = await ui.thumbnails(row.photo_shas)
         photos.controls = new_row.controls
         photo_count.value = f"照片 {len(row.photo_shas)} 张"

@@ -6,6 +6,8 @@ from typing import Any
 
 import flet as ft
 
+from app.services import LedgerFilter
+
 from . import theme as T
 from . import widgets as W
 
@@ -13,11 +15,11 @@ OVERDUE_LIMIT = 20
 
 
 async def build(ui: Any) -> ft.View:
-    svc = ui.svc
-    settings = await ui.call(svc.settings)
-    status = await ui.call(svc.sync_status)
-    drafts = await ui.call(svc.drafts)
-    overdue = await ui.call(lambda: svc.hazards(overdue=True, limit=OVERDUE_LIMIT + 1))
+    device = ui.device
+    settings = await ui.call(device.settings.current)
+    status = await ui.call(device.sync.status)
+    drafts = await ui.call(device.inspections.drafts)
+    overdue = await ui.call(lambda: device.hazards.ledger(LedgerFilter(overdue=True), limit=OVERDUE_LIMIT + 1))
     more_overdue = len(overdue) > OVERDUE_LIMIT
     overdue = overdue[:OVERDUE_LIMIT]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import flet as ft
 
-from app.domain.lifecycle import STATUSES, awaits_review
+from app.services import LedgerFilter, STATUSES, awaits_review, severity_label
 
 from . import theme as T
 from . import widgets as W
@@ -45,10 +45,10 @@ async def build(ui: Any, hazard_id: str | None = None) -> ft.View:
 
 
 async def build_list(ui: Any, *, selected: str | None) -> ft.Column:
-    svc = ui.svc
+    device = ui.device
     f = _filters(ui)
-    sites = await ui.call(lambda: svc.search_sites(limit=200))
-    grids = await ui.call(svc.grids)
+    sites = await ui.call(lambda: device.sites.search(limit=200))
+    grids = await ui.call(device.sites.grids)
     results = ft.Column(spacing=8)
     count = ft.Text("", size=14, color=T.MUTED, key="ledger-count")
 
@@ -73,7 +73,7 @@ async def build_list(ui: Any, *, selected: str | None) -> ft.Column:
         latest["seq"] += 1
         seq = latest["seq"]
         query = {k: v for k, v in f.items() if v not in (None, "")}
-        rows = await ui.call(lambda: svc.hazards(**query, limit=LIMIT))
+        rows = await ui.call(lambda: device.hazards.ledger(LedgerFilter(**query), limit=LIMIT))
         if seq != latest["seq"]:
             return
         results.controls = [hazard_card(h) for h in rows] or [
@@ -120,7 +120,7 @@ async def build_list(ui: Any, *, selected: str | None) -> ft.Column:
         W.choice_chips([(ALL, "全部状态")] + [(s, s) for s in STATUSES], f["status"] or ALL, on_status),
         ft.Row([
             dropdown("严重程度", "severity", [("一般", "一般隐患"), ("重大", "疑似重大")]),
-            dropdown("检查表", "checklist_id", [(c.id, c.title) for c in svc.checklists.values()]),
+            dropdown("检查表", "checklist_id", [(c.id, c.title) for c in device.catalog.all()]),
             dropdown("场所", "site_id", [(s.id, s.name) for s in sites]),
             dropdown("网格", "grid", [(g, g) for g in grids]),
             ft.Checkbox(label="仅看逾期", value=bool(f["overdue"]), on_change=on_overdue, height=T.TOUCH,
@@ -143,10 +143,10 @@ def _keep(draft: dict[str, Any], key: str):
 
 
 async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
-    svc = ui.svc
-    h = await ui.call(svc.hazard, hazard_id)
-    reviews = await ui.call(svc.reviews, hazard_id)
-    settings = await ui.call(svc.settings)
+    device = ui.device
+    h = await ui.call(device.hazards.get, hazard_id)
+    reviews = await ui.call(device.hazards.reviews, hazard_id)
+    settings = await ui.call(device.settings.current)
     err = W.error_text()
 
     def info(label: str, value: str) -> ft.Control:
@@ -162,7 +162,7 @@ async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
         ft.Row(chips, wrap=True),
         ft.Text(h.description, size=18, weight=ft.FontWeight.W_700, color=T.TEXT, selectable=True),
         info("场所", f"{h.site_name}（{h.grid}）" if h.grid else h.site_name),
-        info("严重程度", W.severity_label(h.severity)),
+        info("严重程度", severity_label(h.severity)),
         info("隐患部位", h.location),
         info("整改责任单位", h.rect_unit),
         info("整改要求", h.requirement),
@@ -176,7 +176,7 @@ async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
 
     async def move(to: str) -> None:
         try:
-            await ui.call(svc.transition, hazard_id, to)
+            await ui.call(device.hazards.transition, hazard_id, to)
         except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect
             err.value, err.visible = W.error_message(exc), True
             ui.page.update()
@@ -192,7 +192,7 @@ async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
 
     icons = {"整改中": ft.Icons.BUILD_OUTLINED, "待复查": ft.Icons.FACT_CHECK_OUTLINED}
     actions = [W.button(label, move_handler(to), icon=icons.get(to), variant="filled" if n == 0 else "outlined")
-               for n, (to, label) in enumerate(await ui.call(svc.hazard_actions, hazard_id))]
+               for n, (to, label) in enumerate(await ui.call(device.hazards.actions, hazard_id))]
     if actions:
         col += [W.section_title("整改进度"), ft.Row(actions, wrap=True, spacing=10, run_spacing=10)]
     if h.editable:
@@ -227,7 +227,7 @@ async def build_detail(ui: Any, hazard_id: str) -> ft.Column:
 
         async def review(passed: bool) -> None:
             try:
-                await ui.call(lambda: svc.record_review(
+                await ui.call(lambda: device.hazards.review(
                     hazard_id, reviewer=reviewer.value or "", passed=passed, note=note.value or "",
                     photos=list(review_photos)))
             except Exception as exc:  # noqa: BLE001 - error_message logs what it does not expect

@@ -14,15 +14,15 @@ SCALES = [(1.0, "标准"), (1.2, "大"), (1.4, "特大")]
 
 
 async def build(ui: Any) -> ft.View:
-    svc = ui.svc
-    s = await ui.call(svc.settings)
+    device = ui.device
+    s = await ui.call(device.settings.current)
     err = W.error_text()
     saved = ft.Text("", size=14, color=T.OK, key="settings-saved")
     values = s.model_dump() if hasattr(s, "model_dump") else dict(vars(s))
 
     async def persist(**changes: Any) -> bool:
         try:
-            new = await ui.call(lambda: svc.save_settings(**changes))
+            new = await ui.call(lambda: device.settings.update(**changes))
         except Exception as exc:  # noqa: BLE001 - InvalidAnswer.message; unexpected ones are logged
             err.value, err.visible = W.error_message(exc), True
             saved.value = ""

@@ -57,9 +57,9 @@ def _routes() -> list[tuple[str, Builder]]:
 class AppUI:
     """Per-page UI state: the services handle, width class, navigation helpers."""
 
-    def __init__(self, page: ft.Page, svc: Any, upload_dir: Path):
+    def __init__(self, page: ft.Page, device: Any, upload_dir: Path):
         self.page = page
-        self.svc = svc
+        self.device = device
         self.upload_dir = upload_dir
         self.routes = _routes()
         self.wide = (page.width or 0) >= T.WIDE
@@ -185,7 +185,7 @@ class AppUI:
         if label is None:
             return
         try:
-            status = await self.call(self.svc.sync_status)
+            status = await self.call(self.device.sync.status)
         except Exception:  # noqa: BLE001 - the strip must not break a screen
             log.exception("sync status unavailable")
             status = None
@@ -307,9 +307,9 @@ class AppUI:
     async def image_bytes(self, sha: str, *, thumb: bool = True) -> bytes | None:
         def read() -> bytes | None:
             try:
-                p = self.svc.thumb_path(sha) if thumb else self.svc.photo_path(sha)
+                p = self.device.evidence.thumb_path(sha) if thumb else self.device.evidence.photo_path(sha)
                 if not Path(p).exists() and thumb:
-                    p = self.svc.photo_path(sha)
+                    p = self.device.evidence.photo_path(sha)
                 return Path(p).read_bytes()
             except Exception:  # noqa: BLE001 - a missing photo must not break the screen
                 log.exception("cannot read photo %s", sha)

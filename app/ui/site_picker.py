@@ -17,9 +17,9 @@ LIMIT = 50
 
 
 async def build(ui: Any) -> ft.View:
-    svc = ui.svc
-    grids = await ui.call(svc.grids)
-    kinds = list(svc.site_kinds)
+    device = ui.device
+    grids = await ui.call(device.sites.grids)
+    kinds = list(device.sites.kinds)
     state = {"text": "", "kind": None, "grid": None, "seq": 0}
     results = ft.Column(spacing=8)
     count = ft.Text("", color=T.MUTED, size=14)
@@ -38,7 +38,7 @@ async def build(ui: Any) -> ft.View:
     async def refresh(update: bool = True) -> None:
         state["seq"] += 1
         seq = state["seq"]
-        sites = await ui.call(lambda: svc.search_sites(text=state["text"], kind=state["kind"],
+        sites = await ui.call(lambda: device.sites.search(text=state["text"], kind=state["kind"],
                                                        grid=state["grid"], limit=LIMIT + 1))
         if seq != state["seq"]:
             return  # a newer search is on its way
@@ -86,9 +86,9 @@ async def build(ui: Any) -> ft.View:
 
 
 async def build_new(ui: Any) -> ft.View:
-    svc = ui.svc
-    kinds = list(svc.site_kinds)
-    grids = await ui.call(svc.grids)
+    device = ui.device
+    kinds = list(device.sites.kinds)
+    grids = await ui.call(device.sites.grids)
     # A draft on the AppUI: typed fields survive leaving the form and coming back (same session).
     form: dict[str, Any] = ui.site_draft
     for k in ("kind", "lat", "lon"):
@@ -133,7 +133,7 @@ async def build_new(ui: Any) -> ft.View:
             err.value, err.visible = "；".join(problems), True
             return
         try:
-            site = await ui.call(lambda: svc.create_site(
+            site = await ui.call(lambda: device.sites.create(
                 name=name.value.strip(), address=(address.value or "").strip(), kind=form["kind"],
                 grid=(grid.value or "").strip(), contact_name=(contact.value or "").strip(),
                 contact_phone=(phone.value or "").strip(), lat=form["lat"], lon=form["lon"]))

@@ -10,8 +10,7 @@ from typing import Any
 
 import flet as ft
 
-from app.domain.vocab import SEVERITY_LABELS, severity_label  # noqa: F401
-from app.services.errors import AnXunError
+from app.services import AnXunError
 
 from . import theme as T
 
@@ -21,12 +20,6 @@ Handler = Callable[..., Any] | None
 
 #: China Standard Time (no DST): the field's calendar day.
 CST = timezone(timedelta(hours=8))
-BASIS_STATUS = {
-    "confirmed": "已核实原文",
-    "secondary": "二手来源",
-    "unconfirmed": "待确认（以本地规定为准）",
-    "seed": "区工作方案",
-}
 
 
 def error_message(exc: BaseException) -> str:

@@ -17,14 +17,14 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture()
 def seeded_server(tmp_path: Path):
-    from app.services import open_services
+    from app.services import open_device
 
     data = tmp_path / "data"
-    svc = open_services(data)
-    svc.create_site(name="荷花池街道12号群租房", address="钟楼区荷花池街道12号", kind="群租房", grid="荷花池-02")
-    svc.create_site(name="星港大厦", address="钟楼区星港路1号", kind="高层公共建筑", grid="南大街-06")
-    svc.save_settings(inspector_name="王网格")
-    svc.close()
+    device = open_device(data)
+    device.sites.create(name="荷花池街道12号群租房", address="钟楼区荷花池街道12号", kind="群租房", grid="荷花池-02")
+    device.sites.create(name="星港大厦", address="钟楼区星港路1号", kind="高层公共建筑", grid="南大街-06")
+    device.settings.update(inspector_name="王网格")
+    device.close()
     # Same as app_server: stopped afterwards and its log checked for tracebacks through app/.
     with running_app(data, tmp_path / "app.log") as server:
         yield server

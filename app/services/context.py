@@ -1,0 +1,91 @@
+"""One device data folder, opened once: the store, the photo files, the checklists, the clock,
+the device id, and the per-resource services built over them.
+
+    device = open_device(data_dir)
+    device.sites.search("荷花池")
+    state = device.inspections.answer(inspection_id, "GR-03", "否")
+    device.hazards.transition(hazard_id, RECTIFYING)
+
+Service methods are synchronous and thread-safe (the store serialises writers); the Flet UI
+calls them through ``asyncio.to_thread``. Every user action persists before the method
+returns, with its change-log row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from checklists import Checklist
+
+from app.domain.clock import local_today
+from app.photos import PhotoStore
+from app.store.db import DB_FILE, Store
+from app.store.ids import new_id
+from app.store.settings import get_setting, put_setting
+
+from .catalog import Catalog
+from .evidence import Evidence
+from .hazards import Hazards
+from .inspections import Inspections
+from .settings import Settings
+from .sites import Sites
+from .sync_status import SyncState
+
+PHOTOS_DIR = "photos"
+
+
+class Device:
+    """The device's data and what can be done with it.
+
+    :param data_dir: the device data folder, e.g. ``$FLET_APP_STORAGE_DATA``; holds
+        ``anxun.db`` and ``photos/``.
+    :param catalog: the checklists (default: the shipped ones, see ``Catalog.shipped``).
+    :param today: the inspector's calendar day (tests pass a fixed day).
+    """
+
+    def __init__(self, data_dir: Path, store: Store, *, catalog: Catalog | None = None,
+                 today: Callable[[], date] = local_today):
+        self.data_dir = Path(data_dir)
+        self.store = store
+        self.photo_files = PhotoStore(self.data_dir / PHOTOS_DIR)
+        self.catalog = catalog if catalog is not None else Catalog.shipped(store)
+        self.today = today
+        self.device_id = _device_id(store)
+        self.sites = Sites(self)
+        self.inspections = Inspections(self)
+        self.hazards = Hazards(self)
+        self.evidence = Evidence(self)
+        self.settings = Settings(self)
+        self.sync = SyncState(self)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_device(data_dir: Path, *, checklists: dict[str, Checklist] | None = None,
+                today: Callable[[], date] = local_today, synchronous: str = "FULL") -> Device:
+    """Open (creating and migrating if needed) a device data folder.
+
+    :param checklists: run these instead of the shipped ones (tests, office previews).
+    :param synchronous: SQLite's ``synchronous``; ``FULL`` survives power loss (see ``Store``).
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(data_dir / DB_FILE, synchronous=synchronous)
+    try:
+        catalog = Catalog(checklists) if checklists is not None else None
+        return Device(data_dir, store, catalog=catalog, today=today)
+    except BaseException:
+        store.close()
+        raise
+
+
+def _device_id(store: Store) -> str:
+    """This device's id, made once (UUIDv7) and kept in the database."""
+    device_id = get_setting(store, "device_id")
+    if device_id is None:
+        device_id = new_id()
+        put_setting(store, "device_id", device_id)
+    return device_id

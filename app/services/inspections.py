@@ -1,0 +1,257 @@
+"""Inspections: start or resume a draft, answer items, sign, complete.
+
+Every answer is saved before the call returns, with its change-log row, and the hazards the
+answers raise are kept in step in the same transaction (``raised.py``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from checklists import Checklist, Item
+
+from app.domain.completion import completion_problems, record_hash
+from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer
+from app.domain.models import Answer, Hazard, Inspection, Site
+from app.domain.rating import HazardFacts, RatingResult, rate
+from app.domain.rules import validate_answer, visible_items
+from app.domain.vocab import DRAFT, severity_label
+from app.store import hazards as hazard_store
+from app.store import inspections as inspection_store
+
+from .raised import reconcile_raised_hazards
+
+if TYPE_CHECKING:
+    from .context import Device
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class InspectionState:
+    """An inspection as the checklist screen shows it."""
+
+    inspection: Inspection
+    site: Site
+    checklist: Checklist
+    answers: dict[str, Answer]
+    visible: list[Item]
+    hazards: dict[str, Hazard]
+    answered: int
+    total: int
+    signature_valid: bool
+    #: hazards recorded by hand during this inspection (no checklist item)
+    other_hazards: list[Hazard] = field(default_factory=list)
+
+    @property
+    def locked(self) -> bool:
+        """A completed inspection is read-only."""
+        return self.inspection.status != DRAFT
+
+    @property
+    def all_hazards(self) -> list[Hazard]:
+        return [*self.hazards.values(), *self.other_hazards]
+
+
+@dataclass
+class DraftRow:
+    inspection_id: str
+    site_name: str
+    checklist_title: str
+    answered: int
+    total: int
+    updated_at: datetime
+
+
+@dataclass
+class Summary:
+    answered: int
+    total: int
+    hazards_by_severity: dict[str, int]
+    rating: RatingResult | None
+    problems: list[str] = field(default_factory=list)
+
+
+class Inspections:
+    """``device.inspections``."""
+
+    def __init__(self, device: Device):
+        self._device = device
+
+    @property
+    def _store(self):  # noqa: ANN202 - the device's Store
+        return self._device.store
+
+    def checklists_for(self, site_kind: str) -> list[Checklist]:
+        """The checklists that apply to a 场所 kind, e.g. ``群租房``."""
+        return self._device.catalog.for_kind(site_kind)
+
+    def start(self, site_id: str, checklist_id: str) -> Inspection:
+        """A new draft, or the open draft for the same site and checklist (resume).
+
+        :raises InvalidAnswer: the checklist does not apply to the site's kind.
+        """
+        site = self._device.sites.get(site_id)
+        checklist = self._device.catalog.get(checklist_id)
+        if not checklist.applies_to(site.kind):
+            raise InvalidAnswer(checklist_id, f"“{checklist.title}”不适用于{site.kind}")
+        draft = inspection_store.find_draft(self._store, site_id, checklist_id)
+        if draft is not None:
+            return draft
+        settings = self._device.settings.current()
+        return inspection_store.insert_inspection(
+            self._store, site_id=site_id, checklist_id=checklist_id, checklist_version=checklist.version,
+            inspector_id=settings.inspector_id, inspector_name=settings.inspector_name,
+            device_id=self._device.device_id, current_item_id=checklist.items[0].id,
+        )
+
+    def get(self, inspection_id: str) -> Inspection:
+        """:raises NotFound: no such inspection."""
+        return inspection_store.get_inspection(self._store, inspection_id)
+
+    def drafts(self) -> list[DraftRow]:
+        """Inspections not yet completed, most recently touched first."""
+        rows = []
+        for r in inspection_store.drafts(self._store):
+            if not self._device.catalog.has(r["checklist_id"]):
+                continue  # its checklist was refused at load; the draft stays on disk
+            checklist = self._device.catalog.get(r["checklist_id"])
+            answers = {k: a.value for k, a in inspection_store.answers(self._store, r["id"]).items()}
+            visible = visible_items(checklist, answers)
+            rows.append(DraftRow(
+                inspection_id=r["id"], site_name=r["site_name"], checklist_title=checklist.title,
+                answered=sum(1 for item in visible if item.id in answers), total=len(visible),
+                updated_at=r["updated_at"],
+            ))
+        return rows
+
+    def state(self, inspection_id: str) -> InspectionState:
+        inspection = self.get(inspection_id)
+        checklist = self._device.catalog.get(inspection.checklist_id)
+        answers = inspection_store.answers(self._store, inspection_id)
+        visible = visible_items(checklist, {k: a.value for k, a in answers.items()})
+        raised = hazard_store.hazards_of_inspection(self._store, inspection_id)
+        return InspectionState(
+            inspection=inspection, site=self._device.sites.get(inspection.site_id), checklist=checklist,
+            answers=answers, visible=visible,
+            hazards={h.item_id: h for h in raised if h.item_id is not None},
+            other_hazards=[h for h in raised if h.item_id is None],
+            answered=sum(1 for item in visible if item.id in answers), total=len(visible),
+            signature_valid=_signature_valid(inspection, answers, raised),
+        )
+
+    def answer(self, inspection_id: str, item_id: str, value: Any, note: str | None = None) -> InspectionState:
+        """Record an answer at once; a hazard answer raises a 隐患 (待整改) with the checklist's
+        severity and default requirement; a corrected answer withdraws the hazard it had raised.
+
+        :param value: as typed or tapped, e.g. ``"否"``, ``"3"``, ``["无防渗"]``, ``"2026-11-01"``.
+        :raises InvalidAnswer: the value does not fit the item (Chinese ``message``).
+        :raises InspectionLocked: the inspection is completed.
+        """
+        self.write_answer(inspection_id, item_id, value, note)
+        return self.state(inspection_id)
+
+    def write_answer(self, inspection_id: str, item_id: str, value: Any, note: str | None) -> None:
+        """Persist one answer and reconcile its hazards, without building the screen state."""
+        inspection = self.editable(inspection_id)
+        checklist = self._device.catalog.get(inspection.checklist_id)
+        try:
+            item = checklist.item(item_id)
+        except KeyError:
+            raise InvalidAnswer(item_id, "检查表中没有这一项") from None
+        normalised = validate_answer(item, value)
+        today = self._device.today()
+        with self._store.atomic():
+            inspection_store.save_answer(self._store, inspection_id, item_id, normalised, note)
+            reconcile_raised_hazards(self._store, inspection, checklist, today)
+
+    def editable(self, inspection_id: str) -> Inspection:
+        """The inspection, if it is still a draft.
+
+        :raises InspectionLocked: it is completed.
+        """
+        inspection = self.get(inspection_id)
+        if inspection.status != DRAFT:
+            raise InspectionLocked(inspection_id)
+        return inspection
+
+    def set_position(self, inspection_id: str, item_id: str) -> None:
+        """Remember the item on screen, so a resumed draft opens there."""
+        inspection_store.set_position(self._store, inspection_id, item_id)
+
+    def problems(self, inspection_id: str) -> list[str]:
+        """Why the inspection cannot be completed yet, in Chinese; empty when it can."""
+        return _problems(self.state(inspection_id))
+
+    def summary(self, inspection_id: str) -> Summary:
+        state = self.state(inspection_id)
+        by_severity = Counter(severity_label(h.severity) for h in state.all_hazards)
+        rating = None
+        if state.checklist.rating is not None:
+            facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline) for h in state.all_hazards]
+            rating = rate(state.checklist.rating, facts, self._device.today())
+        return Summary(answered=state.answered, total=state.total, hazards_by_severity=dict(by_severity),
+                       rating=rating, problems=_problems(state))
+
+    def sign(self, inspection_id: str, *, signer_name: str, png: bytes) -> None:
+        """The representative signs the record as it is now; a later change voids the signature.
+
+        :raises InvalidAnswer: no signer name, or the image is not a PNG.
+        :raises InspectionLocked: the inspection is completed.
+        """
+        signer_name = signer_name.strip()
+        if not signer_name:
+            raise InvalidAnswer("signer_name", "请填写签名人姓名")
+        if not png.startswith(_PNG_MAGIC):
+            raise InvalidAnswer("signature", "签名图像无效，请重新签名")
+        state = self.state(inspection_id)
+        if state.locked:
+            raise InspectionLocked(inspection_id)
+        digest = _record_hash(state.inspection, state.answers, state.all_hazards)
+        inspection_store.save_signature(self._store, inspection_id, signer_name, png, digest)
+
+    def signature_png(self, inspection_id: str) -> bytes | None:
+        return inspection_store.signature_png(self._store, inspection_id)
+
+    def complete(self, inspection_id: str) -> Inspection:
+        """Close the inspection: it becomes read-only; its hazards move on in the ledger.
+
+        :raises CompletionRefused: listing what is missing, in Chinese.
+        :raises InspectionLocked: already completed.
+        """
+        state = self.state(inspection_id)
+        if state.locked:
+            raise InspectionLocked(inspection_id)
+        problems = _problems(state)
+        if problems:
+            raise CompletionRefused(inspection_id, problems)
+        inspection_store.mark_completed(self._store, inspection_id)
+        return self.get(inspection_id)
+
+
+def _problems(state: InspectionState) -> list[str]:
+    if state.locked:
+        return []
+    values = {k: a.value for k, a in state.answers.items()}
+    photos = {item_id: len(h.photo_shas) for item_id, h in state.hazards.items()}
+    return completion_problems(state.checklist, values, photos, signature_valid=state.signature_valid)
+
+
+def _record_hash(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> str:
+    head = {"id": inspection.id, "site_id": inspection.site_id, "checklist_id": inspection.checklist_id,
+            "checklist_version": inspection.checklist_version}
+    answer_rows = [{"item_id": a.item_id, "value": a.value, "note": a.note}
+                   for a in sorted(answers.values(), key=lambda a: a.item_id)]
+    hazard_rows = [h.model_dump(include={"item_id", "description", "location", "severity", "rect_unit",
+                                         "requirement", "deadline", "photo_shas"})
+                   for h in sorted(hazards, key=lambda h: h.id)]
+    return record_hash(head, answer_rows, hazard_rows)
+
+
+def _signature_valid(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> bool:
+    if inspection.signed_hash is None:
+        return False
+    return inspection.signed_hash == _record_hash(inspection, answers, hazards)
