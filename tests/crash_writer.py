@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checklists import Checklist  # noqa: E402
-from tests.conftest import SAMPLE, TODAY  # noqa: E402
+from tests.factories import SAMPLE, TODAY  # noqa: E402
 
 from app.services import open_device  # noqa: E402
 

@@ -40,7 +40,7 @@ from app.services import open_device
 from app.store.db import DB_FILE
 from checklists import Checklist
 
-from tests.conftest import SAMPLE, TODAY
+from tests.factories import SAMPLE, TODAY
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER = Path(__file__).with_name("crash_writer.py")

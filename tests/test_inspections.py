@@ -9,8 +9,7 @@ import pytest
 
 from app.services import CompletionRefused, HazardEdit, InspectionLocked, InvalidAnswer
 from app.store import DB_FILE
-from tests.conftest import TODAY, jpeg_bytes
-from tests.test_lifecycle import _png
+from tests.factories import TODAY, jpeg_bytes, png_bytes
 
 
 def _db(device) -> sqlite3.Connection:
@@ -115,7 +114,7 @@ def test_completion_refused_until_answers_photo_and_signature(device, site):
     state = _answer_all(device, inspection.id)
     device.evidence.add_to_hazard(state.hazards["A1"].id, jpeg_bytes())
     assert device.inspections.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
-    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
     done = device.inspections.complete(inspection.id)
     assert done.status == "completed" and done.finished_at is not None
     assert done.signer_name == "王建国"
@@ -124,7 +123,7 @@ def test_completion_refused_until_answers_photo_and_signature(device, site):
 def test_signature_is_void_after_a_change(device, site):
     inspection = device.inspections.start(site.id, "sample")
     _answer_all(device, inspection.id, a1="否")
-    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
     assert device.inspections.problems(inspection.id) == []
     device.inspections.answer(inspection.id, "A3", 1)
     assert device.inspections.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
@@ -135,12 +134,12 @@ def test_signature_is_void_after_a_change(device, site):
 def test_completed_inspection_is_read_only(device, site):
     inspection = device.inspections.start(site.id, "sample")
     _answer_all(device, inspection.id, a1="否")
-    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
     device.inspections.complete(inspection.id)
     with pytest.raises(InspectionLocked):
         device.inspections.answer(inspection.id, "A1", "是")
     with pytest.raises(InspectionLocked):
-        device.inspections.sign(inspection.id, signer_name="别人", png=_png())
+        device.inspections.sign(inspection.id, signer_name="别人", png=png_bytes())
     assert device.inspections.state(inspection.id).answers["A1"].value == "否"
     # A new inspection of the same site starts fresh.
     assert device.inspections.start(site.id, "sample").id != inspection.id
@@ -149,7 +148,7 @@ def test_completed_inspection_is_read_only(device, site):
 def test_signature_needs_name_and_png(device, site):
     inspection = device.inspections.start(site.id, "sample")
     with pytest.raises(InvalidAnswer):
-        device.inspections.sign(inspection.id, signer_name=" ", png=_png())
+        device.inspections.sign(inspection.id, signer_name=" ", png=png_bytes())
     with pytest.raises(InvalidAnswer):
         device.inspections.sign(inspection.id, signer_name="王建国", png=b"GIF89a")
 
@@ -260,7 +259,7 @@ def test_shipped_checklists_load_and_versions_never_go_down(tmp_path):
 def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(device, site):
     inspection = device.inspections.start(site.id, "sample")
     _answer_all(device, inspection.id, a1="否")
-    device.inspections.sign(inspection.id, signer_name="王建国", png=_png())
+    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
     assert device.inspections.summary(inspection.id).rating.colour == "黄"  # B1 否 is a 一般 hazard
     device.hazards.create(site_id=site.id, inspection_id=inspection.id, description="楼道飞线充电",
                            severity="重大")
@@ -279,7 +278,7 @@ def test_photo_item_answer_holds_its_photos(tmp_path):
 
     import copy
 
-    from tests.conftest import SAMPLE
+    from tests.factories import SAMPLE
 
     raw = copy.deepcopy(SAMPLE)
     raw["sections"][1]["items"].append({

@@ -15,7 +15,7 @@ from app.store import DB_FILE, Store
 from app.store.backup import BackupError, export_data, import_data
 from app.store.migrations import MIGRATIONS, applied_versions, migrate
 from app.services import HazardEdit, LedgerFilter
-from tests.conftest import jpeg_bytes
+from tests.factories import jpeg_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 
