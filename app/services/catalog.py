@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from checklists import Checklist, ChecklistError, load_dir
-from checklists.loader import SHIPPED_DIR
-
 from app.domain.errors import AnXunError
 from app.store.db import Store
 from app.store.settings import get_setting, put_setting
+from checklists import Checklist, ChecklistError, load_dir
+from checklists.loader import SHIPPED_DIR
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +19,9 @@ class UnknownChecklist(AnXunError):
     """An inspection refers to a checklist this device does not have (it was refused at load)."""
 
     def __init__(self, checklist_id: str):
-        super().__init__(f"checklist {checklist_id!r} is not installed", "该检查表未安装或已停用，请联系管理员")
+        super().__init__(
+            f"checklist {checklist_id!r} is not installed", "该检查表未安装或已停用，请联系管理员"
+        )
         self.checklist_id = checklist_id
 
 

@@ -17,13 +17,12 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from checklists import Checklist
-
 from app.domain.clock import local_today
 from app.photos import PhotoStore
 from app.store.db import DB_FILE, Store
 from app.store.ids import new_id
 from app.store.settings import get_setting, put_setting
+from checklists import Checklist
 
 from .catalog import Catalog
 from .evidence import Evidence

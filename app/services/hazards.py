@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 
 from app.domain import lifecycle
 from app.domain.errors import InspectionLocked, InvalidAnswer
@@ -13,26 +12,28 @@ from app.domain.vocab import CLOSED, GENERAL, SEVERITIES
 from app.store import hazards as hazard_store
 from app.store.ids import utc_now
 
-if TYPE_CHECKING:
-    from .context import Device
+from .base import Service
 
 
-class Hazards:
+class Hazards(Service):
     """``device.hazards``."""
 
-    def __init__(self, device: Device):
-        self._device = device
-
-    @property
-    def _store(self):  # noqa: ANN202 - the device's Store
-        return self._device.store
-
-    def ledger(self, filters: LedgerFilter = LedgerFilter(), *, limit: int = 200, offset: int = 0) -> list[HazardRow]:
+    def ledger(
+        self, filters: LedgerFilter = LedgerFilter(), *, limit: int = 200, offset: int = 0
+    ) -> list[HazardRow]:
         """The 隐患台账: overdue first, then by deadline."""
         return hazard_store.query_hazards(
-            self._store, today=self._device.today(), status=filters.status, severity=filters.severity,
-            checklist_id=filters.checklist_id, site_id=filters.site_id, grid=filters.grid,
-            overdue=filters.overdue, text=filters.text, limit=limit, offset=offset,
+            self._store,
+            today=self._device.today(),
+            status=filters.status,
+            severity=filters.severity,
+            checklist_id=filters.checklist_id,
+            site_id=filters.site_id,
+            grid=filters.grid,
+            overdue=filters.overdue,
+            text=filters.text,
+            limit=limit,
+            offset=offset,
         )
 
     def get(self, hazard_id: str) -> HazardRow:
@@ -42,9 +43,18 @@ class Hazards:
     def reviews(self, hazard_id: str) -> list[Review]:
         return hazard_store.reviews(self._store, hazard_id)
 
-    def create(self, *, site_id: str, description: str, severity: str = GENERAL, inspection_id: str | None = None,
-               location: str = "", rect_unit: str = "", requirement: str = "",
-               deadline: date | None = None) -> HazardRow:
+    def create(
+        self,
+        *,
+        site_id: str,
+        description: str,
+        severity: str = GENERAL,
+        inspection_id: str | None = None,
+        location: str = "",
+        rect_unit: str = "",
+        requirement: str = "",
+        deadline: date | None = None,
+    ) -> HazardRow:
         """A hazard raised by hand (现场发现, no checklist item).
 
         :raises InvalidAnswer: no description.
@@ -59,9 +69,16 @@ class Hazards:
         today = self._device.today()
         with self._store.atomic():
             hazard_id = hazard_store.insert_hazard(
-                self._store, inspection_id=inspection_id, site_id=site_id, source="manual",
-                description=description.strip(), location=location, severity=severity,
-                status=lifecycle.PENDING, rect_unit=rect_unit, requirement=requirement,
+                self._store,
+                inspection_id=inspection_id,
+                site_id=site_id,
+                source="manual",
+                description=description.strip(),
+                location=location,
+                severity=severity,
+                status=lifecycle.PENDING,
+                rect_unit=rect_unit,
+                requirement=requirement,
                 deadline=deadline or lifecycle.default_deadline(severity, today),
             )
         return self.get(hazard_id)
@@ -86,10 +103,18 @@ class Hazards:
             deadline, chosen = parse_deadline(edit.deadline), True
         elif edit.severity is not None and edit.severity != current.severity:
             deadline = lifecycle.deadline_after_severity_change(
-                current.deadline, current.deadline_chosen, current.severity, edit.severity)
+                current.deadline, current.deadline_chosen, current.severity, edit.severity
+            )
         hazard_store.update_hazard(
-            self._store, hazard_id, description=edit.description, location=edit.location, severity=edit.severity,
-            rect_unit=edit.rect_unit, requirement=edit.requirement, deadline=deadline, deadline_chosen=chosen,
+            self._store,
+            hazard_id,
+            description=edit.description,
+            location=edit.location,
+            severity=edit.severity,
+            rect_unit=edit.rect_unit,
+            requirement=edit.requirement,
+            deadline=deadline,
+            deadline_chosen=chosen,
         )
         return self.get(hazard_id)
 
@@ -117,8 +142,15 @@ class Hazards:
         hazard_store.update_hazard(self._store, hazard_id, status=to_status)
         return self.get(hazard_id)
 
-    def review(self, hazard_id: str, *, reviewer: str, passed: bool, note: str = "",
-               photos: list[bytes] | None = None) -> HazardRow:
+    def review(
+        self,
+        hazard_id: str,
+        *,
+        reviewer: str,
+        passed: bool,
+        note: str = "",
+        photos: list[bytes] | None = None,
+    ) -> HazardRow:
         """复查: 合格 closes the hazard (已销号), 不合格 sends it back to 整改中.
 
         :raises IllegalTransition: the hazard is not 待复查.
@@ -132,13 +164,17 @@ class Hazards:
             raise InvalidAnswer("reviewer", "请填写复查人")
         evidence = self._device.evidence
         # Process photos first: a refused photo must not leave a half-recorded review.
-        prepared = [evidence.prepare(data, site_name=hazard.site_name, item_id=hazard.item_id or "")
-                    for data in (photos or [])]
+        prepared = [
+            evidence.prepare(data, site_name=hazard.site_name, item_id=hazard.item_id or "")
+            for data in (photos or [])
+        ]
         with self._store.atomic():
-            review_id = hazard_store.insert_review(self._store, hazard_id=hazard_id, reviewer=reviewer.strip(),
-                                                   passed=passed, note=note)
-            hazard_store.update_hazard(self._store, hazard_id, status=target,
-                                       closed_at=utc_now() if passed else None)
+            review_id = hazard_store.insert_review(
+                self._store, hazard_id=hazard_id, reviewer=reviewer.strip(), passed=passed, note=note
+            )
+            hazard_store.update_hazard(
+                self._store, hazard_id, status=target, closed_at=utc_now() if passed else None
+            )
             for photo in prepared:
                 evidence.attach(photo, "review", review_id)
         return self.get(hazard_id)

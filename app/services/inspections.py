@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from checklists import Checklist, Item
+from typing import Any
 
 from app.domain.completion import completion_problems, record_hash
 from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer
@@ -21,11 +19,10 @@ from app.domain.rules import validate_answer, visible_items
 from app.domain.vocab import DRAFT, severity_label
 from app.store import hazards as hazard_store
 from app.store import inspections as inspection_store
+from checklists import Checklist, Item
 
+from .base import Service
 from .raised import reconcile_raised_hazards
-
-if TYPE_CHECKING:
-    from .context import Device
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -75,15 +72,8 @@ class Summary:
     problems: list[str] = field(default_factory=list)
 
 
-class Inspections:
+class Inspections(Service):
     """``device.inspections``."""
-
-    def __init__(self, device: Device):
-        self._device = device
-
-    @property
-    def _store(self):  # noqa: ANN202 - the device's Store
-        return self._device.store
 
     def checklists_for(self, site_kind: str) -> list[Checklist]:
         """The checklists that apply to a 场所 kind, e.g. ``群租房``."""
@@ -103,9 +93,14 @@ class Inspections:
             return draft
         settings = self._device.settings.current()
         return inspection_store.insert_inspection(
-            self._store, site_id=site_id, checklist_id=checklist_id, checklist_version=checklist.version,
-            inspector_id=settings.inspector_id, inspector_name=settings.inspector_name,
-            device_id=self._device.device_id, current_item_id=checklist.items[0].id,
+            self._store,
+            site_id=site_id,
+            checklist_id=checklist_id,
+            checklist_version=checklist.version,
+            inspector_id=settings.inspector_id,
+            inspector_name=settings.inspector_name,
+            device_id=self._device.device_id,
+            current_item_id=checklist.items[0].id,
         )
 
     def get(self, inspection_id: str) -> Inspection:
@@ -121,11 +116,16 @@ class Inspections:
             checklist = self._device.catalog.get(r["checklist_id"])
             answers = {k: a.value for k, a in inspection_store.answers(self._store, r["id"]).items()}
             visible = visible_items(checklist, answers)
-            rows.append(DraftRow(
-                inspection_id=r["id"], site_name=r["site_name"], checklist_title=checklist.title,
-                answered=sum(1 for item in visible if item.id in answers), total=len(visible),
-                updated_at=r["updated_at"],
-            ))
+            rows.append(
+                DraftRow(
+                    inspection_id=r["id"],
+                    site_name=r["site_name"],
+                    checklist_title=checklist.title,
+                    answered=sum(1 for item in visible if item.id in answers),
+                    total=len(visible),
+                    updated_at=r["updated_at"],
+                )
+            )
         return rows
 
     def state(self, inspection_id: str) -> InspectionState:
@@ -135,15 +135,21 @@ class Inspections:
         visible = visible_items(checklist, {k: a.value for k, a in answers.items()})
         raised = hazard_store.hazards_of_inspection(self._store, inspection_id)
         return InspectionState(
-            inspection=inspection, site=self._device.sites.get(inspection.site_id), checklist=checklist,
-            answers=answers, visible=visible,
+            inspection=inspection,
+            site=self._device.sites.get(inspection.site_id),
+            checklist=checklist,
+            answers=answers,
+            visible=visible,
             hazards={h.item_id: h for h in raised if h.item_id is not None},
             other_hazards=[h for h in raised if h.item_id is None],
-            answered=sum(1 for item in visible if item.id in answers), total=len(visible),
+            answered=sum(1 for item in visible if item.id in answers),
+            total=len(visible),
             signature_valid=_signature_valid(inspection, answers, raised),
         )
 
-    def answer(self, inspection_id: str, item_id: str, value: Any, note: str | None = None) -> InspectionState:
+    def answer(
+        self, inspection_id: str, item_id: str, value: Any, note: str | None = None
+    ) -> InspectionState:
         """Record an answer at once; a hazard answer raises a 隐患 (待整改) with the checklist's
         severity and default requirement; a corrected answer withdraws the hazard it had raised.
 
@@ -193,8 +199,13 @@ class Inspections:
         if state.checklist.rating is not None:
             facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline) for h in state.all_hazards]
             rating = rate(state.checklist.rating, facts, self._device.today())
-        return Summary(answered=state.answered, total=state.total, hazards_by_severity=dict(by_severity),
-                       rating=rating, problems=_problems(state))
+        return Summary(
+            answered=state.answered,
+            total=state.total,
+            hazards_by_severity=dict(by_severity),
+            rating=rating,
+            problems=_problems(state),
+        )
 
     def sign(self, inspection_id: str, *, signer_name: str, png: bytes) -> None:
         """The representative signs the record as it is now; a later change voids the signature.
@@ -241,13 +252,31 @@ def _problems(state: InspectionState) -> list[str]:
 
 
 def _record_hash(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> str:
-    head = {"id": inspection.id, "site_id": inspection.site_id, "checklist_id": inspection.checklist_id,
-            "checklist_version": inspection.checklist_version}
-    answer_rows = [{"item_id": a.item_id, "value": a.value, "note": a.note}
-                   for a in sorted(answers.values(), key=lambda a: a.item_id)]
-    hazard_rows = [h.model_dump(include={"item_id", "description", "location", "severity", "rect_unit",
-                                         "requirement", "deadline", "photo_shas"})
-                   for h in sorted(hazards, key=lambda h: h.id)]
+    head = {
+        "id": inspection.id,
+        "site_id": inspection.site_id,
+        "checklist_id": inspection.checklist_id,
+        "checklist_version": inspection.checklist_version,
+    }
+    answer_rows = [
+        {"item_id": a.item_id, "value": a.value, "note": a.note}
+        for a in sorted(answers.values(), key=lambda a: a.item_id)
+    ]
+    hazard_rows = [
+        h.model_dump(
+            include={
+                "item_id",
+                "description",
+                "location",
+                "severity",
+                "rect_unit",
+                "requirement",
+                "deadline",
+                "photo_shas",
+            }
+        )
+        for h in sorted(hazards, key=lambda h: h.id)
+    ]
     return record_hash(head, answer_rows, hazard_rows)
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from checklists import Checklist, Item
-
 from app.domain import lifecycle
 from app.domain.models import Inspection
 from app.domain.rules import is_hazard, visible_items
 from app.store import hazards as hazard_store
 from app.store import inspections as inspection_store
 from app.store.db import Store
+from checklists import Checklist, Item
 
 
 def reconcile_raised_hazards(store: Store, inspection: Inspection, checklist: Checklist, today: date) -> None:

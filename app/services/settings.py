@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.domain.errors import InvalidAnswer
 from app.store.settings import get_setting, put_setting
 
-if TYPE_CHECKING:
-    from .context import Device
+from .base import Service
 
 SETTINGS_KEY = "app_settings"
 
@@ -37,11 +34,8 @@ _LABELS = {
 }
 
 
-class Settings:
+class Settings(Service):
     """``device.settings``: read and change the app settings."""
-
-    def __init__(self, device: Device):
-        self._device = device
 
     def current(self) -> AppSettings:
         return AppSettings.model_validate(get_setting(self._device.store, SETTINGS_KEY, {}))

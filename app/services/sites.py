@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from app.domain.errors import InvalidAnswer
 from app.domain.models import Site
 from app.domain.vocab import SITE_KINDS
 from app.store import sites as site_store
 
-if TYPE_CHECKING:
-    from .context import Device
+from .base import Service
 
 
-class Sites:
+class Sites(Service):
     """``device.sites``."""
 
     kinds = SITE_KINDS
-
-    def __init__(self, device: Device):
-        self._device = device
 
     def search(self, text: str = "", *, kind: str | None = None, grid: str | None = None,
                limit: int = 50) -> list[Site]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from app.store.settings import get_setting, pending_changes
 
-if TYPE_CHECKING:
-    from .context import Device
+from .base import Service
 
 
 @dataclass
@@ -20,11 +18,8 @@ class SyncStatus:
     last_error: str | None
 
 
-class SyncState:
+class SyncState(Service):
     """``device.sync``: the device's side of synchronisation as a person sees it."""
-
-    def __init__(self, device: Device):
-        self._device = device
 
     def status(self) -> SyncStatus:
         store = self._device.store
