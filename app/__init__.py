@@ -1,1 +1,1 @@
-"""安巡 AnXun field app."""
+"""安巡 AnXun field app: ``domain`` ← ``store``/``photos`` ← ``services`` ← ``ui`` (see README)."""
