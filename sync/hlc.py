@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Hlc", "HlcClock", "MAX_COUNTER", "SERVER_NODE", "wall_ms"]
+__all__ = ["MAX_COUNTER", "SERVER_NODE", "Hlc", "HlcClock", "wall_ms"]
 
 #: The node of values the central endpoint issues (office decisions, its replies).
 SERVER_NODE = "server"

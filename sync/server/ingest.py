@@ -108,8 +108,8 @@ def _one(batch: merge.Batch, index: int, raw: dict[str, Any]) -> EntryResult:
         device_id=batch.device_id, seq=seq, digest=digest, entity=_text(raw.get("entity")),
         entity_id=_text(raw.get("entity_id")), op=_text(raw.get("op")),
         payload=raw.get("payload") if isinstance(raw.get("payload"), dict) else None,
-        at=_text(raw.get("at")), hlc=_text(raw.get("hlc")), applied_hlc=str(batch.applied_hlc) if batch.applied_hlc else None, user_name=batch.user.name,
-        received_at=batch.now, status=result.status, code=result.code, message=result.message,
+        at=_text(raw.get("at")), hlc=_text(raw.get("hlc")), applied_hlc=_text(batch.applied_hlc),
+        user_name=batch.user.name, received_at=batch.now, status=result.status, code=result.code, message=result.message,
         discarded=result.discarded or None,
     ))
     return result

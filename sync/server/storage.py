@@ -107,7 +107,7 @@ def _engine(url: str) -> Engine:
                            pool_size=10, max_overflow=20)
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):  # noqa: ANN001
+    def _connect(dbapi_connection, _record):
         # Let SQLAlchemy emit BEGIN itself: pysqlite's own handling breaks SAVEPOINT.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

@@ -153,7 +153,7 @@ def test_only_a_manager_decides_and_reads_the_conflict_log(server):
 
 def test_a_withdrawn_hazard_is_gone_and_later_edits_to_it_are_refused(server):
     phone, tablet = server.sign_in("wang"), server.sign_in("wang")
-    site_id, hazard_id = a_hazard(phone)
+    _, hazard_id = a_hazard(phone)
     late_edit = tablet.device.hazard_update(hazard_id, location="四楼")
     assert phone.push_ok([phone.device.entry("hazard", hazard_id, "delete", {"id": hazard_id})])[0]["status"] \
         == "applied"
