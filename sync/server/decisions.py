@@ -21,6 +21,7 @@ from sync.hlc import SERVER_NODE, Hlc
 from sync.protocol import DecisionIn
 
 from .accounts import User
+from .batch import version_of
 from .entities import DECISION, SPECS, wire_value
 from .errors import Conflict, Forbidden, NotFound
 from .feed import Touches
@@ -54,8 +55,9 @@ def decide(storage: Storage, user: User, hazard_id: str, decision: DecisionIn) -
         touched = [*wanted, "updated_at"] + (["deadline_chosen"] if "deadline" in wanted else [])
         hlc = Hlc(int(now.timestamp() * 1000), 0, SERVER_NODE)
         for name in touched:
-            if name in versions and Hlc.parse(versions[name][0]) >= hlc:
-                hlc = Hlc.parse(versions[name][0]).successor(SERVER_NODE)
+            stamp = version_of(versions, name)
+            if stamp is not None and Hlc.parse(stamp[0]) >= hlc:
+                hlc = Hlc.parse(stamp[0]).successor(SERVER_NODE)
         changes = {**wanted, "updated_at": now}
         if "deadline" in wanted:
             changes["deadline_chosen"] = True

@@ -6,10 +6,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Insert, Select, Table, Update, bindparam, select
 
 from sync.protocol import ENTITY_FIELDS, ENTITY_OPS, DecisionFields, entity_id_of, format_time, key_of
 
@@ -72,11 +73,32 @@ class Spec:
 
     def load(self, conn: Connection, entity_id: str, *, lock: bool = False) -> dict[str, Any] | None:
         """The stored row (tombstones included); ``lock`` holds it until commit where the database can."""
-        query = select(self.table).where(self.table.c.sv_id == entity_id)
-        if lock:
-            query = query.with_for_update()
-        row = conn.execute(query).mappings().first()
+        row = conn.execute(self._locked_select if lock else self._select, {"sv_id": entity_id}).mappings().first()
         return dict(row) if row is not None else None
+
+    def insert(self, conn: Connection, row: dict[str, Any]) -> None:
+        conn.execute(self._insert, row)
+
+    def update(self, conn: Connection, entity_id: str, values: dict[str, Any]) -> None:
+        """Set ``values`` (column → value) on one record."""
+        conn.execute(self._update, {**values, "where_sv_id": entity_id})
+
+    # Built once: a push runs these for every entry, and building a statement costs more than running it.
+    @cached_property
+    def _select(self) -> Select:
+        return select(self.table).where(self.table.c.sv_id == bindparam("sv_id"))
+
+    @cached_property
+    def _locked_select(self) -> Select:
+        return self._select.with_for_update()
+
+    @cached_property
+    def _insert(self) -> Insert:
+        return self.table.insert()
+
+    @cached_property
+    def _update(self) -> Update:
+        return self.table.update().where(self.table.c.sv_id == bindparam("where_sv_id"))
 
 
 SPECS: dict[str, Spec] = {

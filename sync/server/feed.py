@@ -9,10 +9,10 @@ cursor never passes a row that commits later with a lower number (anchors §8).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from .accounts import User
 from .entities import DECISION, SPECS, wire_value
@@ -23,7 +23,7 @@ from .tables import checklists, decisions, devices, feed, sites
 GLOBAL = "*"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Touch:
     entity: str
     entity_id: str
@@ -39,21 +39,29 @@ class Touch:
 class Touches:
     """The records one transaction changes, each with the feed number it gets.
 
-    A record's number comes from the ``feed`` counter the first time the transaction touches
-    it (``number``), so the writes can be stamped with it; ``write`` records the feed rows last.
-    A number taken for a change that is then rolled back or changes nothing is simply skipped.
+    A record's number is handed out the first time the transaction touches it (``number``), so
+    its writes can be stamped with it; numbers are taken from the ``feed`` counter a block at a
+    time. ``write`` records the feed rows last. A number taken for a change that is refused or
+    changes nothing is simply never used: readers do not mind gaps.
+
+    :param expected: how many records the transaction will likely touch (the first block's size).
     """
 
-    def __init__(self, conn: Connection, device_id: str | None):
+    def __init__(self, conn: Connection, device_id: str | None, expected: int = 1):
         self.conn = conn
         self.device_id = device_id
         self.items: dict[tuple[str, str], Touch] = {}
+        self._next, self._end, self._block = 1, 0, max(1, expected)
 
     def number(self, entity: str, entity_id: str) -> int:
         """The feed number this transaction gives the record."""
         touch = self.items.get((entity, entity_id))
         if touch is None:
-            touch = Touch(entity, entity_id, next_numbers(self.conn, 1)[0])
+            if self._next > self._end:
+                block = next_numbers(self.conn, self._block)
+                self._next, self._end, self._block = block.start, block.stop - 1, max(self._block, 16)
+            touch = Touch(entity, entity_id, self._next)
+            self._next += 1
             self.items[(entity, entity_id)] = touch
         return touch.seq
 
@@ -64,37 +72,45 @@ class Touches:
         touch = self.items[(entity, entity_id)]
         if touch.changed and own is not False:
             own = touch.own if own is None else (touch.own is not False and own)
-        touch.site_id, touch.deleted, touch.own, touch.changed = site_id, deleted, own, True
-
-    def mark(self) -> dict[tuple[str, str], Touch]:
-        return {key: Touch(**vars(touch)) for key, touch in self.items.items()}
-
-    def restore(self, mark: dict[tuple[str, str], Touch]) -> None:
-        """Forget what a rolled-back savepoint touched."""
-        self.items = mark
+        self.items[(entity, entity_id)] = replace(touch, site_id=site_id, deleted=deleted, own=own, changed=True)
 
     def write(self) -> None:
         """Record the feed rows of every changed record; call last in the transaction."""
         changed = [t for t in self.items.values() if t.changed]
-        site_ids = {t.site_id for t in changed if t.site_id}
-        grids = dict(self.conn.execute(select(sites.c.id, sites.c.grid).where(sites.c.id.in_(site_ids))).all())
+        self.items.clear()
+        if not changed:
+            return
+        grids: dict[str, str] = {}
+        origins: dict[tuple[str, str], str | None] = {}
+        site_ids = sorted({t.site_id for t in changed if t.site_id})
+        for part in _chunks(site_ids):
+            grids.update(self.conn.execute(select(sites.c.id, sites.c.grid).where(sites.c.id.in_(part))).all())
+        wanted = {(t.entity, t.entity_id) for t in changed}
+        for part in _chunks(sorted({t.entity_id for t in changed})):
+            for entity, entity_id, origin in self.conn.execute(
+                    select(feed.c.entity, feed.c.entity_id, feed.c.origin_device).where(feed.c.entity_id.in_(part))):
+                if (entity, entity_id) in wanted:
+                    origins[(entity, entity_id)] = origin
+        inserts, updates = [], []
         for touch in changed:
-            scope = GLOBAL if touch.entity == "checklist" else grids.get(touch.site_id, "")
-            where = (feed.c.entity == touch.entity) & (feed.c.entity_id == touch.entity_id)
-            prev = self.conn.execute(select(feed.c.origin_device).where(where)).first()
+            key = (touch.entity, touch.entity_id)
+            known = key in origins
             if touch.own is None:
-                origin = prev[0] if prev else None
-            elif touch.own and (prev is None or prev[0] == self.device_id):
+                origin = origins.get(key)
+            elif touch.own and (not known or origins[key] == self.device_id):
                 origin = self.device_id
             else:
                 origin = None
-            values = {"seq": touch.seq, "scope": scope, "site_id": touch.site_id, "deleted": touch.deleted,
-                      "origin_device": origin}
-            if prev is None:
-                self.conn.execute(insert(feed).values(entity=touch.entity, entity_id=touch.entity_id, **values))
+            row = {"seq": touch.seq, "scope": GLOBAL if touch.entity == "checklist" else grids.get(touch.site_id, ""),
+                   "site_id": touch.site_id, "deleted": touch.deleted, "origin_device": origin}
+            if known:
+                updates.append({**row, "k_entity": touch.entity, "k_entity_id": touch.entity_id})
             else:
-                self.conn.execute(update(feed).where(where).values(**values))
-        self.items.clear()
+                inserts.append({**row, "entity": touch.entity, "entity_id": touch.entity_id})
+        if inserts:
+            self.conn.execute(feed.insert(), inserts)
+        if updates:
+            self.conn.execute(_FEED_UPDATE, updates)
 
     def site_moved(self, site_id: str) -> None:
         """A site changed grid: every record of it goes to the new grid's devices."""
@@ -104,6 +120,14 @@ class Touches:
             touch = self.items.get((entity, entity_id))
             if touch is None or not touch.changed:
                 self.add(entity, entity_id, site_id, deleted=deleted)
+
+
+_FEED_UPDATE = feed.update().where(feed.c.entity == bindparam("k_entity"), feed.c.entity_id == bindparam("k_entity_id"))
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    """Bounded IN lists (SQLite limits bound parameters per statement)."""
+    return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 def seen_upto(conn: Connection, device_id: str) -> int:

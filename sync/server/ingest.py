@@ -3,7 +3,7 @@
 Each entry is keyed by (device id, seq) in ``push_log`` with a unique constraint, written in
 the same transaction as the change it applies. A replay finds its row and is answered
 ``duplicate`` (or the same rejection again); the same key with other content is
-``key_conflict``. Every entry runs inside a savepoint: a rejected one leaves nothing behind,
+``key_conflict``. A rejected entry leaves nothing behind (the rule refuses before it writes),
 the others still apply, and the whole batch commits at once (or not at all on a server fault).
 """
 
@@ -16,13 +16,15 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from sync.protocol import ChangeIn, EntryResult
 
 from . import conflict_log, merge
 from .accounts import User
+from .batch import Batch
+from .entities import SPECS
 from .errors import EntryRejected
 from .feed import Touches, note_pulled, seen_upto
 from .messages import describe_all
@@ -59,36 +61,57 @@ def _push_once(conn: Connection, storage: Storage, user: User, device_id: str,
     now = utc_now()
     if cursor:
         note_pulled(conn, device_id, user.name, min(cursor, current_number(conn)))
-    batch = merge.Batch(conn, user, device_id, now, timedelta(seconds=storage.settings.max_clock_ahead_s),
-                        Touches(conn, device_id), seen_upto=seen_upto(conn, device_id))
+    batch = Batch(conn, user, device_id, now, timedelta(seconds=storage.settings.max_clock_ahead_s),
+                  Touches(conn, device_id, expected=2 * len(entries) + 8), seen_upto=seen_upto(conn, device_id))
+    seqs = [raw["seq"] for raw in entries if isinstance(raw, dict) and _usable_seq(raw.get("seq"))]
+    taken = _taken(conn, device_id, seqs)
+    named: dict[str, set[str]] = {}
+    for raw in entries:
+        if isinstance(raw, dict) and raw.get("entity") in SPECS and isinstance(raw.get("entity_id"), str):
+            named.setdefault(raw["entity"], set()).add(raw["entity_id"])
+    for entity, entity_ids in named.items():
+        batch.prefetch(entity, entity_ids)
+    log_rows: list[dict[str, Any]] = []
     results = []
-    counts = {"applied": 0, "duplicate": 0, "rejected": 0}
     for index, raw in enumerate(entries):
-        result = _one(batch, index, raw)
-        counts[result.status] += 1
+        result = _one(batch, index, raw, taken, log_rows)
         results.append(result)
+    if log_rows:
+        conn.execute(push_log.insert(), log_rows)
     batch.touches.write()
+    counts = {status: sum(r.status == status for r in results) for status in ("applied", "duplicate", "rejected")}
     log.info("push from %s on device %s: %d entries, %s", user.name, device_id, len(entries), counts)
     return results
 
 
-def _one(batch: merge.Batch, index: int, raw: dict[str, Any]) -> EntryResult:
+def _taken(conn: Connection, device_id: str, seqs: list[int]) -> dict[int, dict[str, Any]]:
+    """The push-log rows already holding any of these keys."""
+    found = {}
+    for start in range(0, len(seqs), 500):
+        for row in conn.execute(select(push_log.c.seq, push_log.c.digest, push_log.c.status, push_log.c.code,
+                                       push_log.c.message, push_log.c.discarded).where(
+                push_log.c.device_id == device_id, push_log.c.seq.in_(seqs[start:start + 500]))).mappings():
+            found[row["seq"]] = dict(row)
+    return found
+
+
+def _usable_seq(seq: Any) -> bool:
+    return isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
+
+
+def _one(batch: Batch, index: int, raw: dict[str, Any], taken: dict[int, dict[str, Any]],
+         log_rows: list[dict[str, Any]]) -> EntryResult:
     conn = batch.conn
     seq = raw.get("seq") if isinstance(raw, dict) else None
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not _usable_seq(seq):
         return EntryResult(seq=None, status="rejected", code="invalid",
                            message=f"第 {index + 1} 条缺少有效的序号 seq（正整数）")
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                                        default=str).encode("utf-8")).hexdigest()
-    prior = conn.execute(select(push_log).where(push_log.c.device_id == batch.device_id,
-                                                push_log.c.seq == seq)).mappings().first()
-    if prior is not None:
-        return _replayed(prior, digest, seq, batch.device_id)
+    if seq in taken:
+        return _replayed(taken[seq], digest, seq, batch.device_id)
 
-    savepoint = conn.begin_nested()
-    touched = batch.touches.mark()
-    batch.conflicts = []
-    batch.applied_hlc = None
+    batch.start_entry()
     try:
         try:
             change = ChangeIn.model_validate(raw)
@@ -96,22 +119,23 @@ def _one(batch: merge.Batch, index: int, raw: dict[str, Any]) -> EntryResult:
             raise EntryRejected("invalid", describe_all(exc.errors(), drop=()), detail=str(exc)) from None
         discarded = merge.apply(batch, change)
         conflict_log.write(conn, batch.conflicts, at=batch.now, device_id=batch.device_id, seq=seq)
-        savepoint.commit()
         result = EntryResult(seq=seq, status="applied", discarded=discarded)
     except EntryRejected as rejected:
-        savepoint.rollback()
-        batch.touches.restore(touched)
+        if batch.wrote:  # the rule refuses only before writing; anything else is a bug: roll all back
+            raise RuntimeError(f"device {batch.device_id} seq {seq} refused after writing") from rejected
         conflict_log.write(conn, rejected.conflicts, at=batch.now, device_id=batch.device_id, seq=seq)
         log.info("device %s seq %d rejected: %s", batch.device_id, seq, rejected)
         result = EntryResult(seq=seq, status="rejected", code=rejected.code, message=rejected.message)
-    conn.execute(insert(push_log).values(
-        device_id=batch.device_id, seq=seq, digest=digest, entity=_text(raw.get("entity")),
-        entity_id=_text(raw.get("entity_id")), op=_text(raw.get("op")),
-        payload=raw.get("payload") if isinstance(raw.get("payload"), dict) else None,
-        at=_text(raw.get("at")), hlc=_text(raw.get("hlc")), applied_hlc=_text(batch.applied_hlc),
-        user_name=batch.user.name, received_at=batch.now, status=result.status, code=result.code, message=result.message,
-        discarded=result.discarded or None,
-    ))
+    row = {
+        "device_id": batch.device_id, "seq": seq, "digest": digest, "entity": _text(raw.get("entity")),
+        "entity_id": _text(raw.get("entity_id")), "op": _text(raw.get("op")),
+        "payload": raw.get("payload") if isinstance(raw.get("payload"), dict) else None,
+        "at": _text(raw.get("at")), "hlc": _text(raw.get("hlc")), "applied_hlc": _text(batch.applied_hlc),
+        "user_name": batch.user.name, "received_at": batch.now, "status": result.status, "code": result.code,
+        "message": result.message, "discarded": result.discarded or None,
+    }
+    log_rows.append(row)
+    taken[seq] = row  # the same key twice in one batch is a replay too
     return result
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from .accounts import User
 from .errors import Conflict, Forbidden
-from .files import ImageInfo
-from .storage import utc_now
-from .tables import files, photo_links, photos, signatures, sites
+from .files import PhotoFiles
+from .tables import photo_links, photos, signatures, sites
 
 
 def is_expected(conn: Connection, sha256: str) -> bool:
@@ -25,10 +24,6 @@ def is_expected(conn: Connection, sha256: str) -> bool:
     return (conn.execute(select(photos.c.sha256).where(photos.c.sha256 == sha256)).first() is not None
             or conn.execute(select(signatures.c.inspection_id).where(signatures.c.png_sha256 == sha256)
                             .limit(1)).first() is not None)
-
-
-def is_stored(conn: Connection, sha256: str) -> bool:
-    return conn.execute(select(files.c.sha256).where(files.c.sha256 == sha256)).first() is not None
 
 
 def may_see(conn: Connection, user: User, sha256: str) -> bool:
@@ -54,12 +49,6 @@ def check_upload(conn: Connection, user: User, sha256: str) -> None:
                        detail=f"no photo or signature row names {sha256}")
     if not may_see(conn, user, sha256):
         raise Forbidden("无权上传其他网格记录的照片", detail=f"{user.name} may not see {sha256}")
-
-
-def register(conn: Connection, sha256: str, info: ImageInfo, by: str) -> None:
-    if not is_stored(conn, sha256):
-        conn.execute(insert(files).values(sha256=sha256, bytes=info.bytes, format=info.format, width=info.width,
-                                          height=info.height, stored_at=utc_now(), stored_by=by))
 
 
 # --- what a record still lacks -------------------------------------------------------------------
@@ -89,12 +78,9 @@ def _linked(conn: Connection, *where: Any) -> list[str]:
                              .where(photo_links.c.sv_deleted_at.is_(None), *where)).scalars())
 
 
-def missing_of(conn: Connection, shas: Iterable[str]) -> set[str]:
+def missing_of(files: PhotoFiles, shas: Iterable[str]) -> set[str]:
     wanted = set(shas)
-    if not wanted:
-        return set()
-    present = set(conn.execute(select(files.c.sha256).where(files.c.sha256.in_(wanted))).scalars())
-    return wanted - present
+    return wanted - files.present(wanted)
 
 
 def missing_note(photos_missing: int, signature_missing: int) -> str | None:
@@ -107,9 +93,9 @@ def missing_note(photos_missing: int, signature_missing: int) -> str | None:
     return "缺少" + "和".join(parts) if parts else None
 
 
-def record_gaps(conn: Connection, entity: str, row: dict[str, Any]) -> tuple[int, str | None]:
+def record_gaps(conn: Connection, files: PhotoFiles, entity: str, row: dict[str, Any]) -> tuple[int, str | None]:
     """How many images a record lacks, and the note saying so."""
     photo_shas, signature_shas = expected_of(conn, entity, row)
-    lacking_photos = missing_of(conn, photo_shas)
-    lacking_signature = missing_of(conn, signature_shas)
+    lacking_photos = missing_of(files, photo_shas)
+    lacking_signature = missing_of(files, signature_shas)
     return len(lacking_photos) + len(lacking_signature), missing_note(len(lacking_photos), len(lacking_signature))

@@ -5,7 +5,8 @@ columns start with ``sv_``:
 
 - ``sv_id``: the change log's entity id (``<inspection_id>/<item_id>`` for an answer …), unique;
 - ``sv_site_id``: the site the record belongs to (scope); ``sv_versions``: per field
-  ``[hlc, user, feed number]`` of the write that set it (the conflict rule reads these);
+  ``[hlc, user, feed number]`` of the write that set it, ``*`` for fields unchanged since the
+  record was created (the conflict rule reads these);
 - ``sv_created_by`` / ``sv_updated_by`` / ``sv_device_id``, ``sv_received_at`` / ``sv_changed_at``;
 - ``sv_deleted_at``: a tombstone (devices pull deletes; the dump leaves the row out).
 """
@@ -157,18 +158,6 @@ conflicts = Table(
     Column("device_id", String),
     Column("seq", BigInteger),
     Column("reason", Text, nullable=False),
-)
-
-#: Photo and signature image files present in ``photos/`` (each verified against its hash).
-files = Table(
-    "files", metadata,
-    Column("sha256", String(64), primary_key=True),
-    Column("bytes", Integer, nullable=False),
-    Column("format", String, nullable=False),
-    Column("width", Integer, nullable=False),
-    Column("height", Integer, nullable=False),
-    Column("stored_at", Time, nullable=False),
-    Column("stored_by", String, nullable=False),
 )
 
 checklists = Table(

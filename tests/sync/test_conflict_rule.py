@@ -70,10 +70,10 @@ def test_a_status_moves_only_along_the_lifecycle_from_the_servers_status(server)
     stale = tablet.device.hazard_update(hazard_id, status="整改中")  # made offline on the tablet
     phone.push_ok([phone.device.hazard_update(hazard_id, status="待复查")])  # 当场整改: 待整改 → 待复查
     [result] = tablet.push_ok([stale])
-    assert result["status"] == "applied" and result["discarded"] == ["status"]
+    assert result["status"] == "applied" and "status" in result["discarded"]
     assert phone.record("hazard", hazard_id)["fields"]["status"] == "待复查"
     jump = phone.push_ok([phone.device.hazard_update(hazard_id, status="已销号")])  # no passing 复查
-    assert jump[0]["discarded"] == ["status"]
+    assert "status" in jump[0]["discarded"]
     kinds = [(c["kind"], c["discarded"]) for c in conflicts(server)]
     assert ("lifecycle", "整改中") in kinds and ("lifecycle", "已销号") in kinds
     # with a passing 复查 it closes

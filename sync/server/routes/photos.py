@@ -1,5 +1,6 @@
 """``/v1/photos/{sha256}``: HEAD to skip what the server has, PUT to upload, GET to download."""
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -9,13 +10,13 @@ from fastapi.responses import FileResponse, JSONResponse
 from sync.protocol import ErrorOut, PhotoStored
 
 from .. import photos
+from ..accounts import User
 from ..deps import CurrentUser, StorageDep
 from ..errors import Forbidden, NotFound
-from ..files import FORMATS
 from ..storage import Storage
-from ..tables import files
 from .common import PROTECTED
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["photos"])
 Sha256Path = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lower-case hex")]
 _UPLOAD_ERRORS = {
@@ -27,27 +28,26 @@ _UPLOAD_ERRORS = {
 }
 
 
-def _readable(storage: Storage, user, sha256: str) -> dict:
+def _readable(storage: Storage, user: User, sha256: str) -> None:
+    if not storage.files.exists(sha256):
+        raise NotFound("服务器上没有这张照片", code="no_photo", detail=f"{sha256} not stored")
     with storage.read() as conn:
-        if not photos.is_stored(conn, sha256):
-            raise NotFound("服务器上没有这张照片", code="no_photo", detail=f"{sha256} not stored")
         if not photos.may_see(conn, user, sha256):
             raise Forbidden("无权查看其他网格记录的照片", detail=f"{user.name} may not see {sha256}")
-        return dict(conn.execute(files.select().where(files.c.sha256 == sha256)).mappings().one())
 
 
 @router.head("/photos/{sha256}", responses={**PROTECTED, 404: {"model": ErrorOut}})
 def has_photo(sha256: Sha256Path, user: CurrentUser, storage: StorageDep) -> Response:
     """200 when the server holds the image (nothing to upload), 404 when it does not."""
-    stored = _readable(storage, user, sha256)
-    return Response(status_code=200, headers={"content-length": str(stored["bytes"]),
-                                              "content-type": FORMATS[stored["format"]]})
+    _readable(storage, user, sha256)
+    return Response(status_code=200, headers={"content-length": str(storage.files.path(sha256).stat().st_size),
+                                              "content-type": storage.files.media_type(sha256)})
 
 
 @router.get("/photos/{sha256}", response_class=FileResponse, responses={**PROTECTED, 404: {"model": ErrorOut}})
 def get_photo(sha256: Sha256Path, user: CurrentUser, storage: StorageDep) -> FileResponse:
-    stored = _readable(storage, user, sha256)
-    return FileResponse(storage.files.path(sha256), media_type=FORMATS[stored["format"]],
+    _readable(storage, user, sha256)
+    return FileResponse(storage.files.path(sha256), media_type=storage.files.media_type(sha256),
                         headers={"cache-control": "private, max-age=31536000, immutable"})
 
 
@@ -63,7 +63,7 @@ async def put_photo(sha256: Sha256Path, request: Request, user: CurrentUser, sto
     def allowed() -> bool:
         with storage.read() as conn:
             photos.check_upload(conn, user, sha256)
-            return photos.is_stored(conn, sha256)
+        return storage.files.exists(sha256)
 
     if await run_in_threadpool(allowed):
         return JSONResponse(PhotoStored(sha256=sha256, bytes=storage.files.path(sha256).stat().st_size,
@@ -76,8 +76,7 @@ async def put_photo(sha256: Sha256Path, request: Request, user: CurrentUser, sto
             storage.files.place(temp, sha256)
         finally:
             storage.files.discard(temp)
-        with storage.write() as conn:
-            photos.register(conn, sha256, info, user.name)
+        log.info("photo %s stored (%s, %d bytes) from %s", sha256, info.format, info.bytes, user.name)
         return info.bytes
 
     size = await run_in_threadpool(keep)

@@ -34,7 +34,7 @@ def get_record(entity: Annotated[str, Path(description=f"one of {', '.join(ENTIT
                    else user.may_see(site_grid(conn, row["sv_site_id"])))
         if not visible:
             raise Forbidden(f"无权查看其他网格的{spec.label}", detail=f"{user.name} outside the record's grid")
-        missing, note = photos.record_gaps(conn, entity, row)
+        missing, note = photos.record_gaps(conn, storage.files, entity, row)
     return RecordState(
         entity=entity, id=entity_id, fields=spec.wire(row), deleted=row["sv_deleted_at"] is not None,
         files_missing=missing, note=note,
