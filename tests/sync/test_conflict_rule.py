@@ -172,3 +172,17 @@ def test_an_edit_made_without_seeing_the_other_devices_value_is_logged_as_overwr
     phone.push_ok([phone.device.hazard_update(hazard_id, rect_unit="街道办")])  # seen first: ordinary history
     logged = [(c["kind"], c["kept"], c["discarded"]) for c in conflicts(server) if c["field"] == "rect_unit"]
     assert logged == [("overwritten", "物业公司", "房东")]
+
+
+def test_an_inspection_whose_records_do_not_match_the_signature_is_flagged(server):
+    wang = server.sign_in("wang")
+    device = wang.device
+    site = device.site()
+    inspection = device.inspection(site["entity_id"])
+    answer = device.answer(inspection["entity_id"], "A1", "是")
+    signature = device.signature(inspection["entity_id"], record_hash="ab" * 32)  # signed something else
+    assert [r["status"] for r in wang.push_ok(
+        [site, inspection, answer, signature, device.complete(inspection["entity_id"])])] == ["applied"] * 5
+    assert wang.record("signature", inspection["entity_id"])["verified"] is False
+    [flagged] = [c for c in conflicts(server) if c["kind"] == "signature"]
+    assert flagged["entity_id"] == inspection["entity_id"] and "签名哈希不符" in flagged["reason"]

@@ -3,6 +3,7 @@ in scope; what a record still lacks reads 缺少N张照片."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from sync_support import jpeg, png, raw_request, sha
@@ -118,6 +119,25 @@ def test_a_photo_no_record_names_is_refused_until_the_record_is_pushed(server):
     reply = wang.http.put(f"/v1/photos/{sha(data)}", content=data)
     assert reply.status_code == 409 and reply.json()["code"] == "not_expected"
     assert "请先同步记录" in reply.json()["message"]
+
+
+def test_a_refusal_reaches_a_client_still_sending_its_photo(server):
+    wang = server.sign_in("wang")
+    data = os.urandom(2_000_000)
+    head = (f"PUT /v1/photos/{sha(data)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {wang.token}\r\n"
+            f"Content-Type: image/jpeg\r\nContent-Length: {len(data)}\r\n\r\n").encode()
+    sock = raw_request(server.port, head, close_after=False)
+    for start in range(0, len(data), 100_000):  # a slow link: the answer is ready long before the body ends
+        sock.sendall(data[start:start + 100_000])
+        time.sleep(0.01)
+    sock.settimeout(5)
+    reply = b""
+    while b"not_expected" not in reply:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before the answer: {reply!r}"
+        reply += chunk
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 409")
 
 
 def test_photos_of_another_grid_cannot_be_fetched(server):
