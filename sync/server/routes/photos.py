@@ -12,7 +12,7 @@ from sync.protocol import ErrorOut, PhotoStored
 from .. import photos
 from ..accounts import User
 from ..deps import CurrentUser, StorageDep
-from ..errors import ApiError, Forbidden, NotFound
+from ..errors import Forbidden, NotFound
 from ..storage import Storage
 from .common import PROTECTED
 
@@ -65,13 +65,7 @@ async def put_photo(sha256: Sha256Path, request: Request, user: CurrentUser, sto
             photos.check_upload(conn, user, sha256)
         return storage.files.exists(sha256)
 
-    try:
-        stored = await run_in_threadpool(allowed)
-    except ApiError:
-        await _drain(request)
-        raise
-    if stored:
-        await _drain(request)
+    if await run_in_threadpool(allowed):
         return JSONResponse(PhotoStored(sha256=sha256, bytes=storage.files.path(sha256).stat().st_size,
                                         status="exists").model_dump(), status_code=200)
     temp = await storage.files.receive(request.stream(), sha256, settings.max_photo_bytes)
@@ -88,10 +82,3 @@ async def put_photo(sha256: Sha256Path, request: Request, user: CurrentUser, sto
     size = await run_in_threadpool(keep)
     return PhotoStored(sha256=sha256, bytes=size, status="stored")
 
-
-async def _drain(request: Request) -> None:
-    """Read and drop a body we answer without storing: closing a connection the client is still
-    sending on resets it, and the client would see a network error instead of the answer (the
-    guard's size and time limits still apply)."""
-    async for _ in request.stream():
-        pass
