@@ -5,7 +5,22 @@ manages accounts (see ``cli``). It imports ``sync.protocol``, ``checklists`` and
 never the device store or services.
 """
 
-from .app import create_app
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .config import ServerSettings
 
+if TYPE_CHECKING:
+    from .app import create_app
+
 __all__ = ["ServerSettings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    # Account and dump commands of the CLI run without loading the web stack.
+    if name == "create_app":
+        from .app import create_app
+
+        return create_app
+    raise AttributeError(name)
