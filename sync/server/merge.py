@@ -63,6 +63,9 @@ def apply(batch: Batch, change: ChangeIn) -> list[str]:
     if change.op not in spec.ops:
         raise EntryRejected("invalid", f"{spec.label}不支持“{change.op}”操作")
     key = spec.key(change.entity_id)
+    if Hlc.parse(change.hlc).node != batch.device_id:
+        raise EntryRejected("invalid", "hlc 的节点应为本设备编号（device_id）",
+                            detail=f"hlc {change.hlc} from device {batch.device_id}")
     hlc = batch.admit(change.hlc)
     current = batch.load(spec.name, change.entity_id)
     if change.op == "delete":

@@ -100,6 +100,14 @@ def test_an_entry_without_a_usable_seq_is_rejected_and_the_rest_still_apply(serv
     assert results[1]["status"] == "applied"
 
 
+def test_an_entry_stamped_with_another_devices_clock_is_rejected(server):
+    wang = server.sign_in("wang")
+    site = wang.device.site()
+    site["hlc"] = site["hlc"][:19] + "-another-device"  # same ms and counter, another node
+    [result] = wang.push_ok([site])
+    assert result["code"] == "invalid" and "hlc" in result["message"]
+
+
 def test_a_token_pushes_only_for_the_device_that_signed_in(server):
     wang = server.sign_in("wang")
     reply = wang.push([wang.device.site()], device_id="someone-elses-device")
