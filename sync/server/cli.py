@@ -48,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", default=None,
                         help="SQLAlchemy URL instead of SQLite in DIR (or set ANXUN_DATABASE_URL)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("serve", help="serve the API (the default)")
+    serve = commands.add_parser("serve", help="serve the API (the default)")
+    # Also accepted after the word serve; SUPPRESS keeps the values given before it otherwise.
+    serve.add_argument("--host", default=argparse.SUPPRESS, help="as above")
+    serve.add_argument("--port", type=int, default=argparse.SUPPRESS, help="as above")
 
     user = commands.add_parser("user", help="add, revoke or list accounts").add_subparsers(
         dest="user_command", metavar="ACTION", required=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sync_support import PASSWORD, jpeg, png, sha
 
@@ -39,6 +42,29 @@ def test_help_says_how_to_serve_add_users_and_dump():
     for words in ("--data", "--port", "--host", "user add", "--role", "--grid", "user revoke", "user list",
                   "checklist publish", "dump", "first line of stdin"):
         assert words in done.stdout, words
+
+
+def test_with_no_command_it_serves_on_loopback(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "sync.server", "--data", str(tmp_path / "d"), "--port",
+                                str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        assert reply.json() == {"server": "anxun", "protocol": 1, "status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/pull", timeout=2).status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert (tmp_path / "d" / "anxun-server.db").is_file()
 
 
 def test_user_add_reads_the_password_from_stdin_and_refuses_an_existing_name(tmp_path):
