@@ -132,3 +132,18 @@ def test_a_published_checklist_is_pulled_by_every_device(server):
 def test_a_cursor_ahead_of_the_server_asks_the_device_to_start_over(server):
     reply = server.sign_in("wang").http.get("/v1/pull", params={"cursor": "999999"})
     assert reply.status_code == 409 and reply.json()["code"] == "cursor_ahead"
+
+
+def test_a_site_moved_to_another_grid_goes_with_its_records_to_that_grids_devices(server):
+    wang, li, zhao = server.sign_in("wang"), server.sign_in("li"), server.sign_in("zhao")
+    site = wang.device.site(grid="荷花池-01")
+    hazard = wang.device.hazard(site["entity_id"])
+    wang.push_ok([site, hazard])
+    assert zhao.pull_all() == []
+    li.pull_all()
+    moved = li.device.entry("site", site["entity_id"], "update", {"id": site["entity_id"], "grid": "青果巷-02"})
+    assert li.push_ok([moved])[0]["status"] == "applied"
+    assert ids(zhao.pull_all()) == {site["entity_id"], hazard["entity_id"]}
+    # and the old grid's worker may no longer change it
+    [result] = wang.push_ok([wang.device.hazard_update(hazard["entity_id"], location="三楼")])
+    assert result["code"] == "forbidden"
