@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.domain.completion import completion_problems, record_hash
+from app.domain.completion import completion_problems
 from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer
 from app.domain.models import Answer, Hazard, Inspection, Site
 from app.domain.rating import HazardFacts, RatingResult, rate
 from app.domain.rules import validate_answer, visible_items
+from app.domain.signing import signed_hash, signed_record
 from app.domain.vocab import DRAFT, severity_label
 from app.store import hazards as hazard_store
 from app.store import inspections as inspection_store
@@ -252,32 +253,9 @@ def _problems(state: InspectionState) -> list[str]:
 
 
 def _record_hash(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> str:
-    head = {
-        "id": inspection.id,
-        "site_id": inspection.site_id,
-        "checklist_id": inspection.checklist_id,
-        "checklist_version": inspection.checklist_version,
-    }
-    answer_rows = [
-        {"item_id": a.item_id, "value": a.value, "note": a.note}
-        for a in sorted(answers.values(), key=lambda a: a.item_id)
-    ]
-    hazard_rows = [
-        h.model_dump(
-            include={
-                "item_id",
-                "description",
-                "location",
-                "severity",
-                "rect_unit",
-                "requirement",
-                "deadline",
-                "photo_shas",
-            }
-        )
-        for h in sorted(hazards, key=lambda h: h.id)
-    ]
-    return record_hash(head, answer_rows, hazard_rows)
+    """The hash the representative's signature is bound to (the server rebuilds the same)."""
+    return signed_hash(signed_record(
+        inspection.model_dump(), [a.model_dump() for a in answers.values()], [h.model_dump() for h in hazards]))
 
 
 def _signature_valid(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image
 from sync_support import jpeg
 
+from app.services import HazardEdit
 from sync.hlc import HlcClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,38 +28,38 @@ def signature_png() -> bytes:
     return buffer.getvalue()
 
 
-def inspect_on_the_device(services, site):
+def inspect_on_the_device(device, site):
     """What a 网格员 does on site: answers raising hazards, photos, a manual hazard, signature, 复查."""
-    inspection = services.start_inspection(site.id, "sample")
-    services.answer(inspection.id, "A1", "是", note="楼梯间堆满纸箱")
-    services.answer(inspection.id, "A2", "否")
-    services.answer(inspection.id, "A3", 5)
-    services.answer(inspection.id, "B1", "是")
-    services.answer(inspection.id, "B2", ["灭火器"])
-    services.answer(inspection.id, "B3", "2026-01-02")
-    state = services.inspection_state(inspection.id)
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A1", "是", note="楼梯间堆满纸箱")
+    device.inspections.answer(inspection.id, "A2", "否")
+    device.inspections.answer(inspection.id, "A3", 5)
+    device.inspections.answer(inspection.id, "B1", "是")
+    device.inspections.answer(inspection.id, "B2", ["灭火器"])
+    device.inspections.answer(inspection.id, "B3", "2026-01-02")
+    state = device.inspections.state(inspection.id)
     blocked = state.hazards["A1"]
-    services.add_hazard_photo(blocked.id, jpeg(size=(800, 600)))
-    services.update_hazard(blocked.id, location="一楼楼梯间", deadline="2026-12-20")
-    services.create_hazard(site_id=site.id, inspection_id=inspection.id, description="配电箱门缺失", location="二楼")
-    services.sign(inspection.id, signer_name="张三", png=signature_png())
-    services.complete(inspection.id)
-    services.transition(blocked.id, "整改中")
-    services.transition(blocked.id, "待复查")
-    services.record_review(blocked.id, reviewer="李四", passed=True, note="已清理",
+    device.evidence.add_to_hazard(blocked.id, jpeg(size=(800, 600)))
+    device.hazards.edit(blocked.id, HazardEdit(location="一楼楼梯间", deadline="2026-12-20"))
+    device.hazards.create(site_id=site.id, inspection_id=inspection.id, description="配电箱门缺失", location="二楼")
+    device.inspections.sign(inspection.id, signer_name="张三", png=signature_png())
+    device.inspections.complete(inspection.id)
+    device.hazards.transition(blocked.id, "整改中")
+    device.hazards.transition(blocked.id, "待复查")
+    device.hazards.review(blocked.id, reviewer="李四", passed=True, note="已清理",
                            photos=[jpeg(size=(640, 480), colour=(20, 90, 160))])
     return inspection.id
 
 
-def change_log(services) -> list[dict]:
+def change_log(device) -> list[dict]:
     """The device's ``changes`` rows as push entries (issue 9's engine adds the HLC the same way)."""
-    clock = HlcClock(services.device_id)
+    clock = HlcClock(device.device_id)
     return [{"seq": r["seq"], "entity": r["entity"], "entity_id": r["entity_id"], "op": r["op"],
              "payload": json.loads(r["payload"]), "at": r["at"], "hlc": str(clock.now())}
-            for r in services.store.rows("SELECT * FROM changes ORDER BY seq")]
+            for r in device.store.rows("SELECT * FROM changes ORDER BY seq")]
 
 
-def device_rows(services) -> dict[tuple[str, str], dict]:
+def device_rows(device) -> dict[tuple[str, str], dict]:
     """Every record on the device, keyed like the dump, with values as the dump writes them."""
     queries = {
         "site": ("SELECT * FROM sites", lambda r: r["id"]),
@@ -72,7 +73,7 @@ def device_rows(services) -> dict[tuple[str, str], dict]:
     }
     rows = {}
     for entity, (sql, key) in queries.items():
-        for row in services.store.rows(sql):
+        for row in device.store.rows(sql):
             row = {k: (bool(v) if k in BOOLEAN_COLUMNS else v) for k, v in row.items()}
             if entity == "answer":
                 row["value"] = json.loads(row["value"])
@@ -80,11 +81,11 @@ def device_rows(services) -> dict[tuple[str, str], dict]:
     return rows
 
 
-def test_a_real_device_log_is_accepted_and_the_server_then_holds_the_same_records(server, services, site):
-    services.save_settings(inspector_name="王芳")
-    inspection_id = inspect_on_the_device(services, site)
-    entries = change_log(services)
-    wang = server.sign_in("wang", device_id=services.device_id)
+def test_a_real_device_log_is_accepted_and_the_server_then_holds_the_same_records(server, device, site):
+    device.settings.update(inspector_name="王芳")
+    inspection_id = inspect_on_the_device(device, site)
+    entries = change_log(device)
+    wang = server.sign_in("wang", device_id=device.device_id)
     results = wang.push_ok(entries)
     assert [(r["seq"], r["status"], r["code"]) for r in results if r["status"] != "applied"] == []
 
@@ -92,7 +93,7 @@ def test_a_real_device_log_is_accepted_and_the_server_then_holds_the_same_record
     signature = wang.record("signature", inspection_id)
     assert signature["verified"] is True
     for sha256 in {e["entity_id"] for e in entries if e["entity"] == "photo"}:
-        data = services.photo_path(sha256).read_bytes()
+        data = device.evidence.photo_path(sha256).read_bytes()
         assert wang.http.put(f"/v1/photos/{sha256}", content=data).status_code == 201
     assert wang.record("inspection", inspection_id)["complete"] is True
 
@@ -100,7 +101,7 @@ def test_a_real_device_log_is_accepted_and_the_server_then_holds_the_same_record
                           check=False, capture_output=True, text=True, encoding="utf-8", cwd=ROOT,
                           timeout=60)
     dumped = {(o["entity"], o["id"]): o for o in map(json.loads, done.stdout.splitlines())}
-    device = device_rows(services)
+    device = device_rows(device)
     for key, row in device.items():
         fields = dumped[key]["fields"]
         expected = {k: v for k, v in row.items() if (key[0], k) not in NOT_LOGGED}
