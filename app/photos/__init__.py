@@ -7,8 +7,17 @@
     errors.py      PhotoError and its branches (each with a Chinese ``message``)
 """
 
-from .errors import FileTooLarge, ImageTooLarge, NotAnImage, PhotoError, TruncatedImage
-from .files import PhotoStore
+from .errors import (
+    FileTooLarge,
+    ImageTooLarge,
+    NotAnImage,
+    PhotoError,
+    PhotoNotSaved,
+    StorageFull,
+    StorageReadOnly,
+    TruncatedImage,
+)
+from .files import PhotoStore, Swept
 from .process import PhotoSettings, ProcessedPhoto, heif_supported, process_photo
 from .watermark import FONT_FILENAME, FONT_PATH, Watermark, bundled_font_path
 
@@ -19,9 +28,13 @@ __all__ = [
     "ImageTooLarge",
     "NotAnImage",
     "PhotoError",
+    "PhotoNotSaved",
     "PhotoSettings",
     "PhotoStore",
     "ProcessedPhoto",
+    "StorageFull",
+    "StorageReadOnly",
+    "Swept",
     "TruncatedImage",
     "Watermark",
     "bundled_font_path",

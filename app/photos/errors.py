@@ -15,6 +15,9 @@ __all__ = [
     "TruncatedImage",
     "ImageTooLarge",
     "FileTooLarge",
+    "PhotoNotSaved",
+    "StorageFull",
+    "StorageReadOnly",
     "format_bytes_zh",
 ]
 
@@ -96,3 +99,30 @@ class FileTooLarge(PhotoError):
             f"file is {size:,} bytes, over the limit of {limit:,} bytes",
             f"文件过大（{format_bytes_zh(size)}，上限 {format_bytes_zh(limit)}）",
         )
+
+
+class PhotoNotSaved(PhotoError):
+    """The photo file could not be written; nothing of it is left behind.
+
+    ``str()`` names the file and the operating system's error; ``errno`` is kept for callers.
+    """
+
+    def __init__(self, path: object, error: OSError, message: str | None = None) -> None:
+        self.path = path
+        self.errno = error.errno
+        super().__init__(f"cannot write photo file {path}: {error}",
+                         message or "照片保存失败（存储读写出错），请重试")
+
+
+class StorageFull(PhotoNotSaved):
+    """No space left on the device (or the user's quota is used up)."""
+
+    def __init__(self, path: object, error: OSError) -> None:
+        super().__init__(path, error, "存储空间不足，照片未保存；请清理手机存储后重试")
+
+
+class StorageReadOnly(PhotoNotSaved):
+    """The data folder is read-only or the app may not write there."""
+
+    def __init__(self, path: object, error: OSError) -> None:
+        super().__init__(path, error, "无法写入数据目录（只读或没有权限），照片未保存")
