@@ -4,6 +4,9 @@
     exif.py        orientation, capture time and GPS from EXIF
     watermark.py   the burnt-in evidence text and the bundled CJK font
     files.py       PhotoStore: ``<data>/photos/ab/<sha256>.jpg``, written atomically
+    decode.py      header checks and bounded decoding (a memory budget per format)
+    png_rows.py    PNG pixels a strip at a time
+    colour.py      transparency, 16-bit and colour profiles -> plain sRGB
     errors.py      PhotoError and its branches (each with a Chinese ``message``)
 """
 
@@ -15,6 +18,7 @@ from .errors import (
     PhotoNotSaved,
     StorageFull,
     StorageReadOnly,
+    TooBigToDecode,
     TruncatedImage,
 )
 from .files import PhotoStore, Swept
@@ -35,6 +39,7 @@ __all__ = [
     "StorageFull",
     "StorageReadOnly",
     "Swept",
+    "TooBigToDecode",
     "TruncatedImage",
     "Watermark",
     "bundled_font_path",

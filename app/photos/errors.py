@@ -14,6 +14,7 @@ __all__ = [
     "NotAnImage",
     "TruncatedImage",
     "ImageTooLarge",
+    "TooBigToDecode",
     "FileTooLarge",
     "PhotoNotSaved",
     "StorageFull",
@@ -87,6 +88,26 @@ class ImageTooLarge(PhotoError):
         if detail:
             en = f"{en}: {detail}"
         super().__init__(en, zh)
+
+
+class TooBigToDecode(PhotoError):
+    """Within the pixel cap, but decoding this format at this size needs more memory than one
+    photo may take (a 60 MP WebP or a progressive JPEG cannot be decoded at a reduced size)."""
+
+    def __init__(self, label: str, width: int, height: int, needed: int, budget: int,
+                 max_pixels: int) -> None:
+        self.label = label
+        self.width = width
+        self.height = height
+        self.needed = needed
+        self.budget = budget
+        self.max_pixels = max_pixels  # the most pixels of this kind that fit the budget
+        super().__init__(
+            f"{label} {width}x{height}: decoding needs about {needed / _MB:.0f} MiB, "
+            f"over the budget of {budget / _MB:.0f} MiB (about {max_pixels:,} pixels fit)",
+            f"这张 {label} 图片太大，手机内存不够处理（{_wan(width * height)} 万像素，"
+            f"这种格式最多约 {_wan(max_pixels)} 万像素）；请换成相机直接拍的 JPEG 照片",
+        )
 
 
 class FileTooLarge(PhotoError):
