@@ -106,7 +106,7 @@ class Source:
         :raises TooBigToDecode: the estimated cost is over ``budget``.
         :raises TruncatedImage: the pixel data is cut short or corrupt.
         """
-        plan = _plan(self, target)
+        plan = _plan(self, target, budget)
         if plan.cost > budget:
             w, h = self.size
             fixed = len(self.data)
@@ -268,13 +268,13 @@ def _rows(width: int, fy: int) -> int:
     return max(1, _STRIP_PIXELS // max(1, width) // fy) * fy
 
 
-def _plan(src: Source, target: tuple[int, int]) -> _Plan:
+def _plan(src: Source, target: tuple[int, int], budget: int) -> _Plan:
     if src.format == "HEIF":
         return _plan_heif(src, target)
     img = src._image
     assert img is not None
     if src.format == "JPEG":
-        return _plan_jpeg(src, img, target)
+        return _plan_jpeg(src, img, target, budget)
     if src.format == "PNG":
         layout = png_layout(img, src.data)
         if layout is not None:
@@ -293,7 +293,7 @@ def _plan(src: Source, target: tuple[int, int]) -> _Plan:
     return _Plan(label, cost, img.size, factor, lambda: _loaded_strips(img, factor[1]))
 
 
-def _plan_jpeg(src: Source, img: Image.Image, target: tuple[int, int]) -> _Plan:
+def _plan_jpeg(src: Source, img: Image.Image, target: tuple[int, int], budget: int) -> _Plan:
     full = img.size
     if target != full:
         img.draft("RGB", target)  # libjpeg scales by 1/2, 1/4 or 1/8, never below target
@@ -301,10 +301,12 @@ def _plan_jpeg(src: Source, img: Image.Image, target: tuple[int, int]) -> _Plan:
     cost = (len(src.data) + img.width * img.height * _pixel_bytes(img.mode)
             + _reduced_bytes(img.size, factor))
     label = "JPEG"
-    if _jpeg_scans(src.data) > 1:
-        # libjpeg keeps the whole image's coefficients for a multi-scan (progressive) JPEG,
-        # at full resolution whatever the draft scale.
-        cost += _jpeg_coefficient_bytes(full, getattr(img, "layer", None))
+    # libjpeg keeps the whole image's coefficients for a multi-scan (progressive) JPEG, at
+    # full resolution whatever the draft scale. Only counted (and the scans only looked for:
+    # ~10 ms for 5 MB) when that could matter.
+    coefficients = _jpeg_coefficient_bytes(full, getattr(img, "layer", None))
+    if cost + coefficients > budget and _jpeg_scans(src.data) > 1:
+        cost += coefficients
         label = "渐进式 JPEG"
     return _Plan(label, cost, img.size, factor, lambda: _loaded_strips(img, factor[1]))
 
