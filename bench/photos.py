@@ -26,28 +26,27 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter  # noqa: E402
+from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter
 
-from app.photos import PhotoSettings, PhotoStore, Watermark, process_photo  # noqa: E402
-from app.photos.watermark import bundled_font_path, draw_watermark  # noqa: E402
-from tests import photo_corpus as corpus  # noqa: E402
+from app.photos import PhotoSettings, PhotoStore, Watermark, process_photo
+from app.photos.watermark import bundled_font_path, draw_watermark
+from tests import photo_corpus as corpus
 
 RUNS = 10
 WATERMARK = Watermark(
-    taken_at=datetime(2026, 11, 29, 9, 46, 3, tzinfo=timezone.utc),
+    taken_at=datetime(2026, 11, 29, 9, 46, 3, tzinfo=UTC),
     site="浦东新区某某化工有限公司 危废暂存间",
     inspector="王伟",
     item="灭火器压力表指针在绿区",

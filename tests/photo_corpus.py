@@ -66,9 +66,7 @@ def banded_png(width: int, height: int, *, colour_type: int = 2, bit_depth: int 
     elif colour_type == 0:
         top, bottom = b"\x00" * n, b"\xff" * n
     else:  # palette: pack index 1 / 2 at the bit depth
-        per_byte = 8 // bit_depth
-        byte = lambda i: sum(i << (8 - bit_depth * (k + 1)) for k in range(per_byte))  # noqa: E731
-        top, bottom = bytes([byte(1)]) * n, bytes([byte(2)]) * n
+        top, bottom = bytes([_repeat(1, bit_depth)]) * n, bytes([_repeat(2, bit_depth)]) * n
     palette = b"\x00\x00\x00\xff\x00\x00\x00\x00\xff" + b"\x80\x80\x80" * 13 \
         if colour_type == 3 else None
     if palette is not None and bit_depth < 4:
@@ -76,6 +74,11 @@ def banded_png(width: int, height: int, *, colour_type: int = 2, bit_depth: int 
     rows = (b"\x00" + top[:n], b"\x00" + bottom[:n])
     return png(width, height, lambda y: rows[y >= height // 2], colour_type=colour_type,
                bit_depth=bit_depth, palette=palette)
+
+
+def _repeat(index: int, bit_depth: int) -> int:
+    """One byte holding ``index`` in every ``bit_depth``-bit slot, e.g. (1, 2) -> 0b01010101."""
+    return sum(index << (8 - bit_depth * (k + 1)) for k in range(8 // bit_depth))
 
 
 def pillow_bytes(img: Image.Image, fmt: str, **params) -> bytes:

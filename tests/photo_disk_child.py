@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from app.photos import PhotoSettings, PhotoStore, process_photo  # noqa: E402
+from app.photos import PhotoSettings, PhotoStore, process_photo
 
 
 def mount_tmpfs(where: Path, *, read_only: bool = False) -> None:
@@ -66,10 +66,9 @@ def store_scenario(work: Path, *, read_only: bool) -> dict:
 
 
 def service_scenario(work: Path) -> dict:
+    from app.services import open_device
     from checklists import Checklist
     from tests.factories import SAMPLE, TODAY
-
-    from app.services import open_device
 
     device = open_device(work / "data", checklists={"sample": Checklist.model_validate(SAMPLE)},
                          today=lambda: TODAY)

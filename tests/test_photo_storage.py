@@ -34,7 +34,8 @@ def _namespace_prefix(tmp: Path) -> list[str] | str:
         probe.mkdir(exist_ok=True)
         try:
             done = subprocess.run([*prefix, "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
-                                   str(probe)], capture_output=True, text=True, timeout=30)
+                                   str(probe)], capture_output=True, text=True, timeout=30,
+                                  check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             failures.append(f"{' '.join(prefix)}: {exc}")
             continue
@@ -54,7 +55,7 @@ def private_mounts(tmp_path_factory) -> list[str]:
 
 def run_on_disk(prefix: list[str], scenario: str, work: Path) -> dict:
     done = subprocess.run([*prefix, sys.executable, str(CHILD), scenario, str(work)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

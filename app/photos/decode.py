@@ -26,6 +26,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Self
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
@@ -61,7 +62,7 @@ def heif_supported() -> bool:
 
                     pillow_heif.register_heif_opener()
                     _heif_state = True
-                except Exception as exc:  # ImportError, or a broken native lib
+                except Exception as exc:  # noqa: BLE001 - ImportError, or a broken native lib
                     log.info("HEIC support unavailable: %s", exc)
                     _heif_state = False
     return _heif_state
@@ -86,7 +87,7 @@ class Source:
     _image: Image.Image | None = field(default=None, repr=False)   # Pillow formats
     _heif: object | None = field(default=None, repr=False)         # pillow_heif.HeifFile
 
-    def __enter__(self) -> Source:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -210,7 +211,7 @@ def _open_pillow(data: bytes, max_pixels: int) -> Source:
                 exif.load(img.info["exif"])
         else:
             exif = img.getexif()
-    except Exception:  # corrupt EXIF block: treat as none
+    except Exception:  # noqa: BLE001 - a corrupt EXIF block reads as none
         exif = Image.Exif()
     orientation = exif.get(ExifTags.Base.Orientation, 1)
     fmt = "JPEG" if img.format == "MPO" else (img.format or "JPEG")
@@ -239,7 +240,7 @@ def _open_heif(data: bytes, brand: bytes) -> Source:
     if info.get("exif"):
         try:
             exif.load(info["exif"])
-        except Exception:  # corrupt EXIF block: treat as none
+        except Exception:  # noqa: BLE001 - a corrupt EXIF block reads as none
             exif = Image.Exif()
     # libheif applies the container's rotation and mirroring (irot/imir) while decoding; the
     # EXIF orientation tag is informative only (HEIF spec), so it must not be applied again.

@@ -10,15 +10,15 @@ from __future__ import annotations
 from app.domain.errors import AnXunError
 
 __all__ = [
-    "PhotoError",
-    "NotAnImage",
-    "TruncatedImage",
-    "ImageTooLarge",
-    "TooBigToDecode",
     "FileTooLarge",
+    "ImageTooLarge",
+    "NotAnImage",
+    "PhotoError",
     "PhotoNotSaved",
     "StorageFull",
     "StorageReadOnly",
+    "TooBigToDecode",
+    "TruncatedImage",
     "format_bytes_zh",
 ]
 
