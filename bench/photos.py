@@ -147,7 +147,7 @@ import json, resource, sys, time
 sys.path.insert(0, {repo!r}); sys.path.insert(0, {bench!r})
 import photos as bench
 from app.photos import PhotoError, process_photo
-from app.photos.decode import heif_supported
+from app.photos.header import heif_supported
 heif_supported()
 data = open({path!r}, "rb").read()
 t = time.perf_counter()

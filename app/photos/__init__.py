@@ -4,7 +4,8 @@
     exif.py        orientation, capture time and GPS from EXIF
     watermark.py   the burnt-in evidence text and the bundled CJK font
     files.py       PhotoStore: ``<data>/photos/ab/<sha256>.jpg``, written atomically
-    decode.py      header checks and bounded decoding (a memory budget per format)
+    header.py      format by content, pixel cap, EXIF and profile: no pixels decoded
+    decode.py      bounded decoding (a memory budget per format), reduced a strip at a time
     png_rows.py    PNG pixels a strip at a time
     colour.py      transparency, 16-bit and colour profiles -> plain sRGB
     errors.py      PhotoError and its branches (each with a Chinese ``message``)

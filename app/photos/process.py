@@ -20,9 +20,10 @@ from datetime import datetime
 from PIL import Image
 
 from .colour import to_srgb
-from .decode import DECODE_ERRORS, heif_supported, open_photo, supported_text
+from .decode import DECODE_ERRORS
 from .errors import FileTooLarge, NotAnImage, TruncatedImage
 from .exif import ORIENTATION, gps_position, taken_at
+from .header import heif_supported, open_photo, supported_text
 from .watermark import Watermark, bundled_font_path, draw_watermark
 
 __all__ = ["PhotoSettings", "ProcessedPhoto", "heif_supported", "process_photo"]
