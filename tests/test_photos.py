@@ -19,9 +19,11 @@ from app.photos import (
     ImageTooLarge,
     NotAnImage,
     PhotoError,
+    PhotoNotSaved,
     PhotoSettings,
     PhotoStore,
     ProcessedPhoto,
+    StorageFull,
     TruncatedImage,
     Watermark,
     bundled_font_path,
@@ -337,9 +339,9 @@ def test_store_put_layout_and_idempotent(tmp_path, small_photo):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
     assert store.thumb_path(sha).read_bytes() == small_photo.thumbnail
     assert _all_files(tmp_path) == sorted([path, store.thumb_path(sha)])  # no temp files
-    mtime = path.stat().st_mtime_ns
+    inode = path.stat().st_ino
     assert store.put(small_photo) == path
-    assert path.stat().st_mtime_ns == mtime
+    assert path.stat().st_ino == inode  # not written again
     assert len(_all_files(tmp_path)) == 2
 
 
@@ -350,8 +352,10 @@ def test_store_crash_mid_write_leaves_nothing(tmp_path, small_photo, monkeypatch
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(StorageFull) as ei:
         store.put(small_photo)
+    assert ei.value.message.startswith("存储空间不足")
+    assert "No space left on device" in str(ei.value)
     assert not store.path(small_photo.sha256).exists()
     assert _all_files(tmp_path) == []
     monkeypatch.undo()
@@ -370,8 +374,10 @@ def test_store_crash_after_thumb_recovers(tmp_path, small_photo, monkeypatch):
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", second_fails)
-    with pytest.raises(OSError):
+    with pytest.raises(PhotoNotSaved) as ei:
         store.put(small_photo)
+    assert ei.value.message == "照片保存失败（存储读写出错），请重试"
+    assert "I/O error" in str(ei.value)
     assert not store.path(small_photo.sha256).exists()
     assert _all_files(tmp_path) == [store.thumb_path(small_photo.sha256)]
     monkeypatch.undo()

@@ -10,11 +10,15 @@ from __future__ import annotations
 from app.domain.errors import AnXunError
 
 __all__ = [
-    "PhotoError",
-    "NotAnImage",
-    "TruncatedImage",
-    "ImageTooLarge",
     "FileTooLarge",
+    "ImageTooLarge",
+    "NotAnImage",
+    "PhotoError",
+    "PhotoNotSaved",
+    "StorageFull",
+    "StorageReadOnly",
+    "TooBigToDecode",
+    "TruncatedImage",
     "format_bytes_zh",
 ]
 
@@ -86,6 +90,26 @@ class ImageTooLarge(PhotoError):
         super().__init__(en, zh)
 
 
+class TooBigToDecode(PhotoError):
+    """Within the pixel cap, but decoding this format at this size needs more memory than one
+    photo may take (a 60 MP WebP or a progressive JPEG cannot be decoded at a reduced size)."""
+
+    def __init__(self, label: str, width: int, height: int, needed: int, budget: int,
+                 max_pixels: int) -> None:
+        self.label = label
+        self.width = width
+        self.height = height
+        self.needed = needed
+        self.budget = budget
+        self.max_pixels = max_pixels  # the most pixels of this kind that fit the budget
+        super().__init__(
+            f"{label} {width}x{height}: decoding needs about {needed / _MB:.0f} MiB, "
+            f"over the budget of {budget / _MB:.0f} MiB (about {max_pixels:,} pixels fit)",
+            f"这张 {label} 图片太大，手机内存不够处理（{_wan(width * height)} 万像素，"
+            f"这种格式最多约 {_wan(max_pixels)} 万像素）；请换成相机直接拍的 JPEG 照片",
+        )
+
+
 class FileTooLarge(PhotoError):
     """The input is larger than ``max_input_bytes``; checked before any decoding."""
 
@@ -96,3 +120,30 @@ class FileTooLarge(PhotoError):
             f"file is {size:,} bytes, over the limit of {limit:,} bytes",
             f"文件过大（{format_bytes_zh(size)}，上限 {format_bytes_zh(limit)}）",
         )
+
+
+class PhotoNotSaved(PhotoError):
+    """The photo file could not be written; nothing of it is left behind.
+
+    ``str()`` names the file and the operating system's error; ``errno`` is kept for callers.
+    """
+
+    def __init__(self, path: object, error: OSError, message: str | None = None) -> None:
+        self.path = path
+        self.errno = error.errno
+        super().__init__(f"cannot write photo file {path}: {error}",
+                         message or "照片保存失败（存储读写出错），请重试")
+
+
+class StorageFull(PhotoNotSaved):
+    """No space left on the device (or the user's quota is used up)."""
+
+    def __init__(self, path: object, error: OSError) -> None:
+        super().__init__(path, error, "存储空间不足，照片未保存；请清理手机存储后重试")
+
+
+class StorageReadOnly(PhotoNotSaved):
+    """The data folder is read-only or the app may not write there."""
+
+    def __init__(self, path: object, error: OSError) -> None:
+        super().__init__(path, error, "无法写入数据目录（只读或没有权限），照片未保存")

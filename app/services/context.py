@@ -21,6 +21,7 @@ from app.domain.clock import local_today
 from app.photos import PhotoStore
 from app.store.db import DB_FILE, Store
 from app.store.ids import new_id
+from app.store.photos import photo_hashes
 from app.store.settings import get_setting, put_setting
 from checklists import Checklist
 
@@ -75,7 +76,9 @@ def open_device(data_dir: Path, *, checklists: dict[str, Checklist] | None = Non
     store = Store(data_dir / DB_FILE, synchronous=synchronous)
     try:
         catalog = Catalog(checklists) if checklists is not None else None
-        return Device(data_dir, store, catalog=catalog, today=today)
+        device = Device(data_dir, store, catalog=catalog, today=today)
+        device.photo_files.sweep(lambda: photo_hashes(store))  # leftovers of a killed writer
+        return device
     except BaseException:
         store.close()
         raise

@@ -44,3 +44,8 @@ def linked_capture(store: Store, original_sha256: str, owner_kind: str, owner_id
            WHERE p.original_sha256 = ? AND l.owner_kind = ? AND l.owner_id = ?""",
         (original_sha256, owner_kind, owner_id),
     )
+
+
+def photo_hashes(store: Store) -> set[str]:
+    """Every recorded photo's SHA-256: the files the photo folder must keep."""
+    return {row["sha256"] for row in store.rows("SELECT sha256 FROM photos")}
