@@ -10,8 +10,11 @@
     ├── CompletionRefused         required answers, photos or signature missing  (services)
     ├── StoreError                the device database                            (store)
     │   └── NotFound              no such record
-    └── PhotoError                a photo is refused                             (photos)
-        ├── NotAnImage, TruncatedImage, ImageTooLarge, FileTooLarge
+    └── PhotoError                a photo is refused or not saved                (photos)
+        ├── NotAnImage, TruncatedImage, ImageTooLarge, FileTooLarge, TooBigToDecode
+        └── PhotoNotSaved         the data folder refused the file
+            ├── StorageFull       the disk is full
+            └── StorageReadOnly   the folder is read-only
 
 Checklist file errors (``checklists.ChecklistError``) stay outside: ``checklists`` imports
 nothing from ``app``. The UI maps both trees to text in one place (``app.ui.errors``).
