@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
+from .errors import NotAnAnXunStore, SchemaTooNew
 from .ids import to_text, utc_now
 from .search import register_functions
 
@@ -239,22 +241,26 @@ def applied_versions(conn: sqlite3.Connection) -> list[int]:
 def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
     """Apply pending migrations in order; returns the versions applied now.
 
+    Several processes may open a new data folder at once: each migration runs under the write
+    lock (``BEGIN IMMEDIATE``) with the applied versions read inside it, so a version another
+    process applied meanwhile is seen and skipped, never applied twice.
+
     :param upto: stop after this version (tests build a database "as version 1 made it").
+    :raises NotAnAnXunStore: the database holds tables but no migration record (another program's file).
+    :raises SchemaTooNew: a version newer than this app knows has been applied.
     """
     register_functions(conn)  # m003's triggers and backfill call search_grams()
-    done = set(applied_versions(conn))
-    newest = max(done, default=0)
-    known = max(v for v, _, _ in MIGRATIONS)
-    if newest > known:
-        raise RuntimeError(
-            f"database schema version {newest} is newer than this app knows ({known}); update the app"
-        )
+    if not _pending(_known_versions(conn), upto):  # the usual open: nothing to do, no write lock
+        return []
     applied = []
-    for version, name, apply in MIGRATIONS:
-        if version in done or (upto is not None and version > upto):
-            continue
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            pending = _pending(applied_versions(conn), upto)
+            if not pending:
+                conn.execute("COMMIT")
+                return applied
+            version, name, apply = pending[0]
             apply(conn)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -265,7 +271,33 @@ def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
             conn.execute("ROLLBACK")
             raise
         applied.append(version)
-    return applied
+
+
+def _known_versions(conn: sqlite3.Connection) -> list[int]:
+    """Applied versions, read without writing (``applied_versions`` creates the table)."""
+    conn.execute("BEGIN")  # one snapshot: another process may commit its first migration meanwhile
+    try:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")]
+        if "schema_migrations" in tables:
+            return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    finally:
+        conn.execute("COMMIT")
+    if tables:
+        raise NotAnAnXunStore(_db_path(conn), f"tables {tables[:5]} but no schema_migrations")
+    return []
+
+
+def _pending(done: list[int], upto: int | None) -> list[Migration]:
+    known = max(v for v, _, _ in MIGRATIONS)
+    newest = max(done, default=0)
+    if newest > known:
+        raise SchemaTooNew(newest, known)
+    return [m for m in MIGRATIONS if m[0] not in done and (upto is None or m[0] <= upto)]
+
+
+def _db_path(conn: sqlite3.Connection) -> Path:
+    return Path(conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:")
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
