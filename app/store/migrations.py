@@ -222,11 +222,45 @@ def m004_deadline_chosen(conn: sqlite3.Connection) -> None:
     run_script(conn, "ALTER TABLE hazards ADD COLUMN deadline_chosen INTEGER NOT NULL DEFAULT 0;")
 
 
+def m005_fast_common_words(conn: sqlite3.Connection) -> None:
+    # A word in thousands of hazards (消防: about half) is searched by walking the ledger order
+    # and testing each row until the page is full. With the text and the filter columns in the
+    # index entry SQLite tests them there and reads a table row only for a row on the page
+    # (~0.3 µs an entry instead of ~2 µs). It replaces m003's hazards_by_deadline, its prefix.
+    # Every hazard search also looks for the text in site names and addresses: sites get the
+    # bigram index hazards have, so a 2-character word needs no scan of every site.
+    run_script(
+        conn,
+        """
+        DROP INDEX hazards_by_deadline;
+        CREATE INDEX hazards_by_deadline_with_text ON hazards
+            (deadline, created_at, status, severity, checklist_id, site_id, description, location, rect_unit);
+
+        CREATE VIRTUAL TABLE sites_grams USING fts5(grams, tokenize='unicode61', detail=none);
+        CREATE TRIGGER sites_grams_ai AFTER INSERT ON sites BEGIN
+            INSERT INTO sites_grams(rowid, grams)
+            VALUES (new.rowid, search_grams(new.name, new.address, new.grid, new.contact_name));
+        END;
+        CREATE TRIGGER sites_grams_ad AFTER DELETE ON sites BEGIN
+            DELETE FROM sites_grams WHERE rowid = old.rowid;
+        END;
+        CREATE TRIGGER sites_grams_au AFTER UPDATE OF name, address, grid, contact_name ON sites BEGIN
+            DELETE FROM sites_grams WHERE rowid = old.rowid;
+            INSERT INTO sites_grams(rowid, grams)
+            VALUES (new.rowid, search_grams(new.name, new.address, new.grid, new.contact_name));
+        END;
+        INSERT INTO sites_grams(rowid, grams)
+            SELECT rowid, search_grams(name, address, grid, contact_name) FROM sites;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (1, "core", m001_core),
     (2, "ledger_indexes_and_search", m002_ledger_indexes_and_search),
     (3, "ledger_order_and_short_search", m003_ledger_order_and_short_search),
     (4, "deadline_chosen", m004_deadline_chosen),
+    (5, "fast_common_words", m005_fast_common_words),
 ]
 
 
