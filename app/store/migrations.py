@@ -284,7 +284,7 @@ def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
     :raises SchemaTooNew: a version newer than this app knows has been applied.
     """
     register_functions(conn)  # m003's triggers and backfill call search_grams()
-    if not _pending(_known_versions(conn), upto):  # the usual open: nothing to do, no write lock
+    if not _pending(read_versions(conn), upto):  # the usual open: nothing to do, no write lock
         return []
     applied = []
     while True:
@@ -307,8 +307,11 @@ def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
         applied.append(version)
 
 
-def _known_versions(conn: sqlite3.Connection) -> list[int]:
-    """Applied versions, read without writing (``applied_versions`` creates the table)."""
+def read_versions(conn: sqlite3.Connection) -> list[int]:
+    """Applied versions, read without writing (``applied_versions`` creates the table).
+
+    :raises NotAnAnXunStore: the database holds tables but no migration record.
+    """
     conn.execute("BEGIN")  # one snapshot: another process may commit its first migration meanwhile
     try:
         tables = [row[0] for row in conn.execute(
