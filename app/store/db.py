@@ -157,12 +157,11 @@ def _check_writable(folder: Path) -> None:
     :raises DataDirUnwritable: read-only, no permission, or a file where the folder should be.
     :raises StorageFull: the disk is full.
     """
-    probe = folder / f".anxun-write-test-{os.getpid()}-{threading.get_ident()}"
+    probe = folder / ".anxun-write-test"  # one name: a process killed right here leaves one small file
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-        os.unlink(probe)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600))
+        probe.unlink(missing_ok=True)  # another process opening the folder may have removed it first
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise StorageFull(folder, str(exc)) from exc
@@ -172,7 +171,8 @@ def _check_writable(folder: Path) -> None:
 def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
     """Switch to WAL, retrying while another process holds the lock (the switch does not wait by itself).
 
-    :raises StoreBusy: still locked after ``BUSY_TIMEOUT_S``.
+    :raises sqlite3.OperationalError: still locked after ``BUSY_TIMEOUT_S`` (the caller makes it ``StoreBusy``).
+    :raises StoreError: the file system cannot hold a WAL database.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_S
     pause = 0.005
@@ -182,13 +182,13 @@ def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc) or time.monotonic() > deadline:
                 raise
-        else:
-            if mode == "wal":
-                return
-            if time.monotonic() > deadline:
-                raise StoreBusy(path, f"journal_mode stayed {mode!r}")
-        time.sleep(pause)
-        pause = min(pause * 2, 0.2)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+            continue
+        if mode != "wal":  # e.g. a network share without shared memory
+            raise StoreError(f"{path}: journal_mode is {mode!r}, WAL is not supported there",
+                             f"数据目录 {path.parent} 不支持本应用的数据库格式，请换到本机存储")
+        return
 
 
 def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
