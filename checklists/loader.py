@@ -166,8 +166,9 @@ def load_dir(
     for checklist_id in overrides:
         # A misspelt id would otherwise leave the office's local values silently unused.
         if checklist_id not in result.checklists and checklist_id not in refused_overrides:
-            result.errors.append(ChecklistError(
-                OVERRIDES_FILE, f"no checklist with id {_short.repr(checklist_id)} was loaded from this folder"))
+            named = _short.repr(checklist_id)
+            message = f"no checklist with id {named} was loaded from this folder"
+            result.errors.append(ChecklistError(OVERRIDES_FILE, message))
     return result
 
 
@@ -205,12 +206,14 @@ def _read_text(path: Path, limit: int) -> str:
     except OSError as exc:
         raise ChecklistError(path.name, f"cannot read file: {exc}") from exc
     if len(data) > limit:
-        raise ChecklistError(path.name, f"file is larger than {limit // 1024} KB, the most a checklist file may be")
+        raise ChecklistError(path.name,
+                             f"file is larger than {limit // 1024} KB, the most a checklist file may be")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ChecklistError(path.name, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+        raise ChecklistError(path.name,
+                             f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
                              line=line) from exc
 
 
@@ -262,10 +265,12 @@ def _apply_overrides(name: str, checklist: Checklist, values: Mapping[str, Any])
     params = dict(checklist.parameters)
     for key, value in values.items():
         if key not in params:
-            raise OverrideError(checklist.id, f"checklist '{checklist.id}' has no parameter {_short.repr(key)}")
+            raise OverrideError(checklist.id,
+                                f"checklist '{checklist.id}' has no parameter {_short.repr(key)}")
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise OverrideError(checklist.id,
-                                f"parameter '{checklist.id}.{key}' must be a number, got {_short.repr(value)}")
+                                f"parameter '{checklist.id}.{key}' must be a number, "
+                                f"got {_short.repr(value)}")
         try:
             finite = math.isfinite(float(value))
         except OverflowError:
@@ -273,7 +278,8 @@ def _apply_overrides(name: str, checklist: Checklist, values: Mapping[str, Any])
         if not finite:
             # NaN compares false with everything: the hazard rule would silently never fire.
             raise OverrideError(checklist.id,
-                                f"parameter '{checklist.id}.{key}' must be a finite number, got {_short.repr(value)}")
+                                f"parameter '{checklist.id}.{key}' must be a finite number, "
+                                f"got {_short.repr(value)}")
         old = params[key]
         note = f"{old.note}（本地设定 {value:g}{old.unit}，原默认 {old.default:g}{old.unit}）".strip()
         params[key] = old.model_copy(update={"default": float(value), "note": note})

@@ -40,7 +40,8 @@ MAX_ENTRIES = 200_000
 SPARE_BYTES = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _SAFE_PART = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]*")
-_TABLES = {"sites", "inspections", "answers", "hazards", "reviews", "photos", "photo_links", "changes", "settings"}
+_TABLES = {"sites", "inspections", "answers", "hazards", "reviews", "photos", "photo_links", "changes",
+           "settings"}
 
 
 class BackupError(StoreError):
@@ -81,7 +82,8 @@ def export_data(data_dir: Path, out_zip: Path) -> dict[str, int]:
                 photo_dir = data_dir / "photos"
                 if photo_dir.exists():
                     for path in sorted(photo_dir.rglob("*.jpg")):
-                        zf.write(path, path.relative_to(data_dir).as_posix(), compress_type=zipfile.ZIP_STORED)
+                        name = path.relative_to(data_dir).as_posix()
+                        zf.write(path, name, compress_type=zipfile.ZIP_STORED)  # JPEG: already compressed
                         photos += 1
             os.replace(partial, out_zip)
         finally:
@@ -122,7 +124,8 @@ def import_data(snapshot_zip: Path, data_dir: Path, *, max_bytes: int = MAX_IMPO
     try:
         zf = zipfile.ZipFile(snapshot_zip)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise BackupError(f"{snapshot_zip}: not a readable zip: {exc}", f"{snapshot_zip} 不是有效的备份文件（zip）") from exc
+        raise BackupError(f"{snapshot_zip}: not a readable zip: {exc}",
+                          f"{snapshot_zip} 不是有效的备份文件（zip）") from exc
     with zf:
         entries, total = _plan(snapshot_zip, zf, max_bytes)
         try:
@@ -131,7 +134,8 @@ def import_data(snapshot_zip: Path, data_dir: Path, *, max_bytes: int = MAX_IMPO
             staging = Path(tempfile.mkdtemp(prefix=f".{data_dir.name}.import-", dir=data_dir.parent))
         except OSError as exc:
             raise BackupError(f"cannot write beside {data_dir}: {exc}",
-                              f"无法在 {data_dir.parent} 中写入（{exc.strerror}），请换一个可写的文件夹") from exc
+                              f"无法在 {data_dir.parent} 中写入（{exc.strerror}），"
+                              "请换一个可写的文件夹") from exc
         try:
             for info in entries:
                 _unpack(zf, info, staging, snapshot_zip)
@@ -154,14 +158,16 @@ def _check_target(data_dir: Path) -> None:
         if present:
             shown = "、".join(present[:5]) + ("…" if len(present) > 5 else "")
             raise BackupError(f"{data_dir} is not empty ({present[:5]}); import into an empty folder",
-                              f"目标文件夹 {data_dir} 不是空的（含 {shown}），未做任何改动。请指定一个新的空文件夹")
+                              f"目标文件夹 {data_dir} 不是空的（含 {shown}），未做任何改动。"
+                              "请指定一个新的空文件夹")
 
 
 def _plan(snapshot_zip: Path, zf: zipfile.ZipFile, max_bytes: int) -> tuple[list[zipfile.ZipInfo], int]:
     """The entries to unpack, checked before anything is written; and their total size."""
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise _refused(snapshot_zip, f"{len(infos)} entries (most {MAX_ENTRIES})", f"条目过多（{len(infos)} 个）")
+        raise _refused(snapshot_zip, f"{len(infos)} entries (most {MAX_ENTRIES})",
+                       f"条目过多（{len(infos)} 个）")
     seen: set[str] = set()
     entries, total = [], 0
     for info in infos:
@@ -171,17 +177,20 @@ def _plan(snapshot_zip: Path, zf: zipfile.ZipFile, max_bytes: int) -> tuple[list
         kind = stat.S_IFMT(info.external_attr >> 16) if info.create_system == 3 else 0
         if kind not in (0, stat.S_IFREG):
             raise _refused(snapshot_zip, f"{name!r} is not a regular file", f"含有链接或特殊文件 {name}")
-        if not (name == DB_FILE or (name.startswith("photos/") and name.endswith(".jpg") and _safe_path(name))):
+        is_photo = name.startswith("photos/") and name.endswith(".jpg") and _safe_path(name)
+        if name != DB_FILE and not is_photo:
             raise _refused(snapshot_zip, f"unexpected entry {name!r}", f"含有不属于安巡备份的条目 {name}")
         if name in seen:
             raise _refused(snapshot_zip, f"duplicate entry {name!r}", f"条目 {name} 重复")
         if info.flag_bits & 0x1:
             raise _refused(snapshot_zip, f"{name!r} is encrypted", f"条目 {name} 已加密")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _refused(snapshot_zip, f"{name!r} uses compression {info.compress_type}", f"条目 {name} 的压缩方式不受支持")
+            raise _refused(snapshot_zip, f"{name!r} uses compression {info.compress_type}",
+                           f"条目 {name} 的压缩方式不受支持")
         if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _refused(snapshot_zip, f"{name!r} expands {info.file_size // max(info.compress_size, 1)}:1",
-                           f"条目 {name} 解压后异常膨胀（{info.compress_size} 字节解压为 {info.file_size} 字节），疑似压缩炸弹")
+                           f"条目 {name} 解压后异常膨胀（{info.compress_size} 字节解压为 "
+                           f"{info.file_size} 字节），疑似压缩炸弹")
         seen.add(name)
         total += info.file_size
         if total > max_bytes:
@@ -199,14 +208,16 @@ def _safe_path(name: str) -> bool:
 
 
 def _refused(snapshot_zip: Path, detail: str, why: str) -> BackupError:
-    return BackupError(f"{snapshot_zip}: {detail}", f"备份文件 {snapshot_zip.name} {why}，已拒绝导入，未写入任何文件")
+    return BackupError(f"{snapshot_zip}: {detail}",
+                       f"备份文件 {snapshot_zip.name} {why}，已拒绝导入，未写入任何文件")
 
 
 def _check_space(folder: Path, needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if needed + SPARE_BYTES > free:
         raise BackupError(f"needs {needed} bytes, {free} free in {folder}",
-                          f"存储空间不足：导入需要约 {needed // 1024**2 + 1} MB，{folder} 只剩 {free // 1024**2} MB")
+                          f"存储空间不足：导入需要约 {needed // 1024**2 + 1} MB，"
+                          f"{folder} 只剩 {free // 1024**2} MB")
 
 
 def _unpack(zf: zipfile.ZipFile, info: zipfile.ZipInfo, staging: Path, snapshot_zip: Path) -> None:
@@ -219,13 +230,15 @@ def _unpack(zf: zipfile.ZipFile, info: zipfile.ZipInfo, staging: Path, snapshot_
             while chunk := src.read(_CHUNK):
                 written += len(chunk)
                 if written > info.file_size:
-                    raise _refused(snapshot_zip, f"{info.filename!r} is longer than declared", f"条目 {info.filename} 长度不符")
+                    raise _refused(snapshot_zip, f"{info.filename!r} is longer than declared",
+                                   f"条目 {info.filename} 长度不符")
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
         raise BackupError(f"{snapshot_zip}: {info.filename}: {exc}",
-                          f"备份文件 {snapshot_zip.name} 已损坏（{info.filename} 校验失败），已拒绝导入，未写入任何文件") from exc
+                          f"备份文件 {snapshot_zip.name} 已损坏（{info.filename} 校验失败），"
+                          "已拒绝导入，未写入任何文件") from exc
     except OSError as exc:
         raise BackupError(f"cannot write {dest}: {exc}", f"无法写入 {dest.parent}：{exc.strerror}") from exc
 
@@ -254,10 +267,11 @@ def _verify_store(db: Path, snapshot_zip: Path) -> dict[str, int]:
             raise SchemaTooNew(max(versions), known)
         counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("sites", "hazards")}
     except NotAnAnXunStore as exc:
-        raise BackupError(str(exc), f"备份中的数据库不是安巡的数据，已拒绝导入（{snapshot_zip.name}）") from exc
+        raise BackupError(str(exc),
+                          f"备份中的数据库不是安巡的数据，已拒绝导入（{snapshot_zip.name}）") from exc
     except SchemaTooNew as exc:
-        raise BackupError(str(exc), f"备份来自更新版本的安巡（数据版本 {exc.found}，本应用最高支持 {exc.known}），"
-                                    "请先升级应用再导入") from exc
+        raise BackupError(str(exc), f"备份来自更新版本的安巡（数据版本 {exc.found}，"
+                                    f"本应用最高支持 {exc.known}），请先升级应用再导入") from exc
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{snapshot_zip}: {DB_FILE}: {exc}",
                           f"备份中的数据库已损坏（{exc}），已拒绝导入") from exc
@@ -310,12 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "export":
             counts = export_data(args.data_dir, args.out_zip)
-            log.info("exported %s with %d photo files incl. thumbnails (%d bytes)", args.out_zip, counts["photos"],
-                     counts["bytes"])
+            log.info("exported %s with %d photo files incl. thumbnails (%d bytes)",
+                     args.out_zip, counts["photos"], counts["bytes"])
         else:
             counts = import_data(args.snapshot_zip, args.data_dir)
-            log.info("imported %s into %s: %d sites, %d hazards, %d photo files", args.snapshot_zip, args.data_dir,
-                     counts["sites"], counts["hazards"], counts["photos"])
+            log.info("imported %s into %s: %d sites, %d hazards, %d photo files",
+                     args.snapshot_zip, args.data_dir, counts["sites"], counts["hazards"], counts["photos"])
     except StoreError as exc:
         log.error("错误：%s", exc.message)
         log.debug("detail: %s", exc)

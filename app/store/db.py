@@ -171,7 +171,7 @@ def _check_writable(folder: Path) -> None:
 def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
     """Switch to WAL, retrying while another process holds the lock (the switch does not wait by itself).
 
-    :raises sqlite3.OperationalError: still locked after ``BUSY_TIMEOUT_S`` (the caller makes it ``StoreBusy``).
+    :raises sqlite3.OperationalError: still locked after ``BUSY_TIMEOUT_S`` (the caller says StoreBusy).
     :raises StoreError: the file system cannot hold a WAL database.
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_S

@@ -18,7 +18,8 @@ from app.domain.errors import AnXunError
 from app.domain.vocab import ENTITY_NAMES
 
 #: The command that restores a snapshot; named in every message about a damaged database.
-RESTORE_HINT = "请用 python -m app.store.backup import <备份.zip> <新的空文件夹> 从备份恢复，再用 --data 指向该文件夹"
+RESTORE_HINT = ("请用 python -m app.store.backup import <备份.zip> <新的空文件夹> 从备份恢复，"
+                "再用 --data 指向该文件夹")
 
 
 class StoreError(AnXunError):
@@ -42,7 +43,8 @@ class DataDirUnwritable(StoreError):
 
     def __init__(self, folder: Path, detail: str):
         super().__init__(f"data folder {folder} is not writable: {detail}",
-                         f"无法写入数据目录 {folder}（只读或没有权限）。请检查文件夹权限，或用 --data 换一个可写的文件夹")
+                         f"无法写入数据目录 {folder}（只读或没有权限）。"
+                         "请检查文件夹权限，或用 --data 换一个可写的文件夹")
         self.folder = folder
 
 
@@ -50,7 +52,8 @@ class StorageFull(StoreError):
     """The disk holding the database is full."""
 
     def __init__(self, path: Path, detail: str):
-        super().__init__(f"no space left for {path}: {detail}", f"存储空间不足，无法写入 {path}。请清理空间后重试")
+        super().__init__(f"no space left for {path}: {detail}",
+                         f"存储空间不足，无法写入 {path}。请清理空间后重试")
         self.path = path
 
 
@@ -58,7 +61,8 @@ class StoreBusy(StoreError):
     """Another program kept the database locked longer than the store waits."""
 
     def __init__(self, path: Path, detail: str):
-        super().__init__(f"{path} stayed locked: {detail}", f"数据库 {path} 正被另一个程序占用，请关闭它后重试")
+        super().__init__(f"{path} stayed locked: {detail}",
+                         f"数据库 {path} 正被另一个程序占用，请关闭它后重试")
         self.path = path
 
 
@@ -66,7 +70,8 @@ class StoreCorrupt(StoreError):
     """The database file is damaged (failed quick_check) or is not a SQLite database at all."""
 
     def __init__(self, path: Path, detail: str):
-        super().__init__(f"{path} is damaged: {detail}", f"数据库文件 {path} 已损坏，无法打开。{RESTORE_HINT}")
+        super().__init__(f"{path} is damaged: {detail}",
+                         f"数据库文件 {path} 已损坏，无法打开。{RESTORE_HINT}")
         self.path = path
 
 
@@ -75,7 +80,8 @@ class NotAnAnXunStore(StoreError):
 
     def __init__(self, path: Path, detail: str):
         super().__init__(f"{path} is not an AnXun store: {detail}",
-                         f"{path} 不是安巡的数据库，未做任何改动。请用 --data 指向安巡的数据文件夹；{RESTORE_HINT}")
+                         f"{path} 不是安巡的数据库，未做任何改动。"
+                         f"请用 --data 指向安巡的数据文件夹；{RESTORE_HINT}")
         self.path = path
 
 
@@ -83,7 +89,9 @@ class SchemaTooNew(StoreError):
     """The database was written by a newer app (a schema version this app does not know)."""
 
     def __init__(self, found: int, known: int):
-        super().__init__(f"database schema version {found} is newer than this app knows ({known}); update the app",
-                         f"数据来自更新版本的安巡（数据版本 {found}，本应用最高支持 {known}），请先升级应用")
+        super().__init__(f"database schema version {found} is newer than this app knows ({known}); "
+                         "update the app",
+                         f"数据来自更新版本的安巡（数据版本 {found}，本应用最高支持 {known}），"
+                         "请先升级应用")
         self.found = found
         self.known = known

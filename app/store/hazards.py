@@ -120,11 +120,13 @@ def query_hazards(
     wanted = offset + limit
     rows: list[dict[str, Any]] = []
     if overdue is not False:
-        rows += _page(store, where + ["h.status != ? AND h.deadline < ?"], [*params, CLOSED, today.isoformat()],
-                      wanted, overdue=True, candidates=candidates, by_site=bool(grid))
+        rows += _page(store, where + ["h.status != ? AND h.deadline < ?"],
+                      [*params, CLOSED, today.isoformat()], wanted,
+                      overdue=True, candidates=candidates, by_site=bool(grid))
     if overdue is not True and len(rows) < wanted:
-        rows += _page(store, where + ["(h.status = ? OR h.deadline >= ?)"], [*params, CLOSED, today.isoformat()],
-                      wanted - len(rows), overdue=False, candidates=candidates, by_site=bool(grid))
+        rows += _page(store, where + ["(h.status = ? OR h.deadline >= ?)"],
+                      [*params, CLOSED, today.isoformat()], wanted - len(rows),
+                      overdue=False, candidates=candidates, by_site=bool(grid))
     rows = rows[offset:wanted]
     photos = _photos_of(store, "hazard", [r["id"] for r in rows])
     return [HazardRow.model_validate({**r, "photo_shas": photos.get(r["id"], [])}) for r in rows]
@@ -143,7 +145,8 @@ def _page(store: Store, where: list[str], params: list[Any], limit: int, *, over
     """
     source, source_params = "hazards h", []
     if candidates is not None:
-        source, source_params = "json_each(?) AS c CROSS JOIN hazards h ON h.rowid = c.value", [json.dumps(candidates)]
+        source = "json_each(?) AS c CROSS JOIN hazards h ON h.rowid = c.value"
+        source_params = [json.dumps(candidates)]
     if by_site:
         source += " JOIN sites s ON s.id = h.site_id"
     with store.lock:
@@ -195,7 +198,8 @@ def _few_candidates(store: Store, text: str, site_ids: str) -> list[int] | None:
     by_site = "SELECT rowid FROM hazards WHERE site_id IN (SELECT value FROM json_each(?))"
     with store.lock:
         # Counted apart, each stopping at the limit: a UNION would first collect every match.
-        count = sum(store.conn.execute(f"SELECT count(*) FROM ({part} LIMIT ?)", (param, GATHER_LIMIT + 1)).fetchone()[0]
+        count = sum(store.conn.execute(f"SELECT count(*) FROM ({part} LIMIT ?)",
+                                       (param, GATHER_LIMIT + 1)).fetchone()[0]
                     for part, param in ((sql, value), (by_site, site_ids)))
         if count > GATHER_LIMIT:
             return None

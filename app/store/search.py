@@ -31,7 +31,8 @@ def search_grams(*fields: str | None) -> str:
 
 def register_functions(conn: sqlite3.Connection) -> None:
     """Functions the search triggers call; every connection that writes hazards needs them."""
-    conn.create_function("search_grams", -1, search_grams, deterministic=True)  # hazards pass 3 fields, sites 4
+    # Any number of fields: the hazard triggers pass 3, the site triggers 4.
+    conn.create_function("search_grams", -1, search_grams, deterministic=True)
 
 
 def clean_query(text: str) -> str:
@@ -60,7 +61,8 @@ def _needle(text: str) -> tuple[str, bool]:
     """The text to look for, and whether the haystack must be lower-cased (ASCII letters only)."""
     if not any(ch.isascii() and ch.isalpha() for ch in text):
         return text, False
-    return "".join(ch.lower() if ch.isascii() else ch for ch in text), True  # SQLite's lower() folds ASCII only
+    # SQLite's lower() folds ASCII letters only: fold the same ones in the query.
+    return "".join(ch.lower() if ch.isascii() else ch for ch in text), True
 
 
 def fts_query(table: str, text: str) -> tuple[str, str] | None:
@@ -101,4 +103,5 @@ def matching_rowids(table: str, text: str) -> tuple[str, str]:
     needle, fold = _needle(text)
     # One parameter for all columns: char(31) never occurs in a cleaned query, so no match spans two.
     joined = " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
-    return f"SELECT rowid FROM {content} WHERE instr({'lower(' + joined + ')' if fold else joined}, ?)", needle
+    haystack = f"lower({joined})" if fold else joined
+    return f"SELECT rowid FROM {content} WHERE instr({haystack}, ?)", needle

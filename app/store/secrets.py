@@ -43,6 +43,7 @@ def scrub_secrets(conn: sqlite3.Connection) -> int:
             continue
         if isinstance(data, dict) and any(f in data for f in fields):
             kept = {k: v for k, v in data.items() if k not in fields}
-            conn.execute("UPDATE settings SET value = ? WHERE key = ?", (json.dumps(kept, ensure_ascii=False), key))
+            conn.execute("UPDATE settings SET value = ? WHERE key = ?",
+                         (json.dumps(kept, ensure_ascii=False), key))
             removed += len(data) - len(kept)
     return removed
