@@ -149,26 +149,26 @@ def _page(store: Store, where: list[str], params: list[Any], limit: int, *, over
         source_params = [json.dumps(candidates)]
     if by_site:
         source += " JOIN sites s ON s.id = h.site_id"
-    with store.lock:
+    with store.lock:  # both steps see the same rows: this process's writers wait for the lock
         rowids = [r[0] for r in store.conn.execute(
             f"""SELECT h.rowid FROM {source}
                 WHERE {" AND ".join(where)} ORDER BY h.deadline, h.created_at LIMIT ?""",
             (*source_params, *params, limit))]
-    if not rowids:
-        return []
-    return store.rows(
-        f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {int(overdue)} AS overdue,
-                   i.status AS inspection_status
-            FROM json_each(?) AS p CROSS JOIN hazards h ON h.rowid = p.value
-            JOIN sites s ON s.id = h.site_id
-            LEFT JOIN inspections i ON i.id = h.inspection_id
-            ORDER BY h.deadline, h.created_at""", (json.dumps(rowids),))
+        if not rowids:
+            return []
+        return store.rows(
+            f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {int(overdue)} AS overdue,
+                       i.status AS inspection_status
+                FROM json_each(?) AS p CROSS JOIN hazards h ON h.rowid = p.value
+                JOIN sites s ON s.id = h.site_id
+                LEFT JOIN inspections i ON i.id = h.inspection_id
+                ORDER BY h.deadline, h.created_at""", (json.dumps(rowids),))
 
 
 #: Up to this many possible text matches are read by rowid and sorted; a word found in more
 #: hazards (消防: about half of them) is instead tested along the ledger order on the
 #: index entries (m005), which fills a 50-row page after about 50 × hazards / matches entries.
-GATHER_LIMIT = 1500
+GATHER_LIMIT = 1000
 
 
 def _text_condition(store: Store, text: str) -> tuple[str, list[Any], list[int] | None]:
