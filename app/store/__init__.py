@@ -3,6 +3,7 @@
 from .db import DB_FILE, Store
 from .errors import (
     DataDirUnwritable,
+    FileError,
     NotAnAnXunStore,
     NotFound,
     SchemaTooNew,
@@ -13,6 +14,6 @@ from .errors import (
 )
 
 __all__ = [
-    "DB_FILE", "DataDirUnwritable", "NotAnAnXunStore", "NotFound", "SchemaTooNew", "StorageFull", "Store",
-    "StoreBusy", "StoreCorrupt", "StoreError",
+    "DB_FILE", "DataDirUnwritable", "FileError", "NotAnAnXunStore", "NotFound", "SchemaTooNew", "StorageFull",
+    "Store", "StoreBusy", "StoreCorrupt", "StoreError",
 ]

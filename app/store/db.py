@@ -20,11 +20,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .errors import (
+from .errors import (  # NotFound and StoreError: importers name them from here too
     DataDirUnwritable,
-    NotAnAnXunStore,
     NotFound,
-    SchemaTooNew,
     StorageFull,
     StoreBusy,
     StoreCorrupt,
@@ -42,10 +40,7 @@ BUSY_TIMEOUT_S = 10.0
 #: Closing must not hang the app's exit behind another writer for the full busy timeout.
 CLOSE_BUSY_TIMEOUT_MS = 200
 
-__all__ = [
-    "DB_FILE", "DataDirUnwritable", "NotAnAnXunStore", "NotFound", "SchemaTooNew", "StorageFull", "Store",
-    "StoreBusy", "StoreCorrupt", "StoreError",
-]
+__all__ = ["DB_FILE", "NotFound", "Store", "StoreError"]
 
 
 class Store:

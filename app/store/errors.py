@@ -1,13 +1,15 @@
 """The store's errors: ``str()`` is the English detail for logs, ``message`` the Chinese text a user sees.
 
-    StoreError              root (re-exported by ``app.store.db``)
-    ├── NotFound            no record with that id
-    ├── DataDirUnwritable   the data folder is read-only or not ours to write
-    ├── StorageFull         no space left for the database
-    ├── StoreBusy           another program holds the database past the wait
-    ├── StoreCorrupt        the file is damaged or not a database: restore a backup
-    ├── NotAnAnXunStore     a SQLite file of some other program
-    └── SchemaTooNew        written by a newer app version
+    StoreError                  root (re-exported by ``app.store.db``)
+    ├── NotFound                no record with that id
+    ├── FileError               one file or folder (``path``) cannot be used
+    │   ├── DataDirUnwritable   the data folder is read-only or not ours to write
+    │   ├── StorageFull         no space left for the database
+    │   ├── StoreBusy           another program holds the database past the wait
+    │   ├── StoreCorrupt        the file is damaged or not a database: restore a backup
+    │   └── NotAnAnXunStore     a SQLite file of some other program
+    ├── SchemaTooNew            written by a newer app version
+    └── BackupError             a snapshot refused (``app.store.backup``)
 """
 
 from __future__ import annotations
@@ -38,51 +40,50 @@ class NotFound(StoreError):
         self.entity_id = entity_id
 
 
-class DataDirUnwritable(StoreError):
+class FileError(StoreError):
+    """A problem with one file or folder, ``path``; subclasses word it (``{path}`` is filled in)."""
+
+    summary = "{path}: cannot be used"
+    text = "无法使用 {path}"
+
+    def __init__(self, path: Path, detail: str):
+        super().__init__(f"{self.summary.format(path=path)}: {detail}", self.text.format(path=path))
+        self.path = path
+
+
+class DataDirUnwritable(FileError):
     """The data folder (or the database in it) cannot be written."""
 
-    def __init__(self, folder: Path, detail: str):
-        super().__init__(f"data folder {folder} is not writable: {detail}",
-                         f"无法写入数据目录 {folder}（只读或没有权限）。"
-                         "请检查文件夹权限，或用 --data 换一个可写的文件夹")
-        self.folder = folder
+    summary = "data folder {path} is not writable"
+    text = "无法写入数据目录 {path}（只读或没有权限）。请检查文件夹权限，或用 --data 换一个可写的文件夹"
 
 
-class StorageFull(StoreError):
+class StorageFull(FileError):
     """The disk holding the database is full."""
 
-    def __init__(self, path: Path, detail: str):
-        super().__init__(f"no space left for {path}: {detail}",
-                         f"存储空间不足，无法写入 {path}。请清理空间后重试")
-        self.path = path
+    summary = "no space left for {path}"
+    text = "存储空间不足，无法写入 {path}。请清理空间后重试"
 
 
-class StoreBusy(StoreError):
+class StoreBusy(FileError):
     """Another program kept the database locked longer than the store waits."""
 
-    def __init__(self, path: Path, detail: str):
-        super().__init__(f"{path} stayed locked: {detail}",
-                         f"数据库 {path} 正被另一个程序占用，请关闭它后重试")
-        self.path = path
+    summary = "{path} stayed locked"
+    text = "数据库 {path} 正被另一个程序占用，请关闭它后重试"
 
 
-class StoreCorrupt(StoreError):
+class StoreCorrupt(FileError):
     """The database file is damaged (failed quick_check) or is not a SQLite database at all."""
 
-    def __init__(self, path: Path, detail: str):
-        super().__init__(f"{path} is damaged: {detail}",
-                         f"数据库文件 {path} 已损坏，无法打开。{RESTORE_HINT}")
-        self.path = path
+    summary = "{path} is damaged"
+    text = "数据库文件 {path} 已损坏，无法打开。" + RESTORE_HINT
 
 
-class NotAnAnXunStore(StoreError):
+class NotAnAnXunStore(FileError):
     """A SQLite database made by some other program."""
 
-    def __init__(self, path: Path, detail: str):
-        super().__init__(f"{path} is not an AnXun store: {detail}",
-                         f"{path} 不是安巡的数据库，未做任何改动。"
-                         f"请用 --data 指向安巡的数据文件夹；{RESTORE_HINT}")
-        self.path = path
+    summary = "{path} is not an AnXun store"
+    text = "{path} 不是安巡的数据库，未做任何改动。请用 --data 指向安巡的数据文件夹；" + RESTORE_HINT
 
 
 class SchemaTooNew(StoreError):
