@@ -294,8 +294,9 @@ def search_before(store: Store, target: str, text: str) -> list[Any]:
     text = text.strip()
     if target == "sites":
         sub, value = _matching_rowids_before("sites_fts", text)
-        rows = store.rows("SELECT id, name, address, kind, grid, contact_name, contact_phone, lat, lon, created_at,"
-                          f" updated_at FROM sites WHERE rowid IN ({sub}) ORDER BY updated_at DESC LIMIT ?",
+        rows = store.rows("SELECT id, name, address, kind, grid, contact_name, contact_phone, lat, lon,"
+                          f" created_at, updated_at FROM sites WHERE rowid IN ({sub})"
+                          " ORDER BY updated_at DESC LIMIT ?",
                           (value, PAGE))
         return [Site.model_validate(r) for r in rows]
     hazard_rows, hazard_value = _matching_rowids_before("hazards_fts", text)
@@ -307,8 +308,10 @@ def search_before(store: Store, target: str, text: str) -> list[Any]:
         if len(rows) >= PAGE:
             break
         rows += store.rows(
-            f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {overdue} AS overdue, i.status AS inspection_status
-                FROM hazards h JOIN sites s ON s.id = h.site_id LEFT JOIN inspections i ON i.id = h.inspection_id
+            f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {overdue} AS overdue,
+                       i.status AS inspection_status
+                FROM hazards h JOIN sites s ON s.id = h.site_id
+                LEFT JOIN inspections i ON i.id = h.inspection_id
                 WHERE {where} AND {split} ORDER BY h.deadline, h.created_at LIMIT ?""",
             (hazard_value, site_value, "已销号", TODAY.isoformat(), PAGE - len(rows)))
     ids = [r["id"] for r in rows]
@@ -477,7 +480,8 @@ def main() -> None:
         search_common = time_calls([lambda q=q: app_search(*q) for q in common])
         search_common_old = time_calls([lambda q=q: search_before(before, *q) for q in common])
         for target, word in common:  # the same rows, in the same order, as before
-            assert [h.id for h in app_search(target, word)] == [h.id for h in search_before(before, target, word)], word
+            now_ids, before_ids = app_search(target, word), search_before(before, target, word)
+            assert [h.id for h in now_ids] == [h.id for h in before_ids], word
         figures += [("search_p50_ms", pct(search, 0.5), "ms"),
                     ("search_p95_ms", pct(search, 0.95), "ms"),
                     ("search_before_p95_ms", pct(search_old, 0.95), "ms"),
@@ -495,7 +499,8 @@ def main() -> None:
         for word in COMMON_WORDS:
             now = time_calls([lambda w=word: app_search("hazards", w)], runs=20)
             old = time_calls([lambda w=word: search_before(before, "hazards", w)], runs=20)
-            log(f"  search hazards {word!r:<12} p95 {pct(now, 0.95):6.2f} ms  (before m005: {pct(old, 0.95):6.2f} ms)")
+            log(f"  search hazards {word!r:<12} p95 {pct(now, 0.95):6.2f} ms"
+                f"  (before m005: {pct(old, 0.95):6.2f} ms)")
         for target in ("sites", "hazards"):
             for n in (2, 3, 4):
                 qs = [q for q in queries if q[0] == target and (len(q[1]) == n or (n == 4 and len(q[1]) > 4))]

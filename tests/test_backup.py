@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -43,8 +44,8 @@ def entries(path: Path) -> dict[str, bytes]:
         return {i.filename: zf.read(i) for i in zf.infolist()}
 
 
-def rezip(path: Path, out: Path, extra: list[tuple[zipfile.ZipInfo | str, bytes]] = (), drop: tuple[str, ...] = (),
-          replace: dict[str, bytes] | None = None) -> Path:
+def rezip(path: Path, out: Path, extra: list[tuple[zipfile.ZipInfo | str, bytes]] = (),
+          drop: tuple[str, ...] = (), replace: dict[str, bytes] | None = None) -> Path:
     """A copy of the snapshot ``path`` with entries dropped, replaced or added (in that order, at the end)."""
     replace = replace or {}
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -56,14 +57,13 @@ def rezip(path: Path, out: Path, extra: list[tuple[zipfile.ZipInfo | str, bytes]
     return out
 
 
-def db_bytes(build) -> bytes:  # noqa: ANN001 - build(conn) fills a fresh database
-    """The bytes of a SQLite file ``build`` made (in rollback-journal mode)."""
-    import tempfile
-
+def sqlite_edit(database: bytes, change) -> bytes:  # noqa: ANN001 - change(conn) edits a copy
+    """The bytes of ``database`` (b"" for a new one) after ``change`` ran on it, in rollback-journal mode."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.db"
+        path.write_bytes(database)
         conn = sqlite3.connect(path)
-        build(conn)
+        change(conn)
         conn.commit()
         conn.close()
         return path.read_bytes()
@@ -103,7 +103,8 @@ def test_zip_bomb_is_refused_before_anything_is_written(snapshot, tmp_path):
 
 
 def test_snapshot_larger_than_the_cap_is_refused_before_writing(snapshot, tmp_path):
-    photos = [(f"photos/{n:02d}/{n:064d}.jpg", os.urandom(256 * 1024)) for n in range(8)]  # 2 MiB, incompressible
+    # 2 MiB that does not compress, so only the size cap can refuse it.
+    photos = [(f"photos/{n:02d}/{n:064d}.jpg", os.urandom(256 * 1024)) for n in range(8)]
     big = rezip(snapshot, tmp_path / "big.zip", extra=photos)
     target = tmp_path / "restored"
     with pytest.raises(BackupError) as caught:
@@ -113,7 +114,8 @@ def test_snapshot_larger_than_the_cap_is_refused_before_writing(snapshot, tmp_pa
 
 
 @pytest.mark.parametrize("name", ["../escape.jpg", "/etc/cron.d/x.jpg", "photos/../../escape.jpg",
-                                  "photos\\..\\x.jpg", "anxun.db-wal", "anxun.db-shm", "notes.txt", "photos/.hidden.jpg"])
+                                  "photos\\..\\x.jpg", "anxun.db-wal", "anxun.db-shm", "notes.txt",
+                                  "photos/.hidden.jpg"])
 def test_entry_outside_the_snapshot_layout_is_refused(snapshot, tmp_path, name):
     hostile = rezip(snapshot, tmp_path / "hostile.zip", extra=[(name, b"x" * 100)])
     target = tmp_path / "restored"
@@ -174,9 +176,9 @@ def _other_app(conn: sqlite3.Connection) -> None:
 @pytest.mark.parametrize("database,needle", [
     pytest.param(lambda snap: b"", "不是数据库文件", id="zero_bytes"),
     pytest.param(lambda snap: os.urandom(8192), "不是数据库文件", id="random_bytes"),
-    pytest.param(lambda snap: db_bytes(_other_app), "不是安巡的数据", id="unrelated_sqlite"),
-    pytest.param(lambda snap: db_bytes(lambda c: c.execute("PRAGMA user_version = 1")), "不是安巡的数据",
-                 id="empty_sqlite"),
+    pytest.param(lambda snap: sqlite_edit(b"", _other_app), "不是安巡的数据", id="unrelated_sqlite"),
+    pytest.param(lambda snap: sqlite_edit(b"", lambda c: c.execute("PRAGMA user_version = 1")),
+                 "不是安巡的数据", id="empty_sqlite"),
     pytest.param(lambda snap: newer_schema(snap), "更新版本", id="newer_schema"),
     pytest.param(lambda snap: damaged(snap), "损坏", id="damaged_page"),
 ])
@@ -192,43 +194,20 @@ def test_database_that_is_not_an_openable_anxun_store_is_refused(snapshot, tmp_p
 
 
 def newer_schema(database: bytes) -> bytes:
-    def build(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO schema_migrations VALUES (999, 'from the future', 'now')")
-    return edited(database, build)
+    return sqlite_edit(database,
+                       lambda c: c.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'now')"))
 
 
 def damaged(database: bytes) -> bytes:
-    conn_bytes = bytearray(database)
-    page_size = int.from_bytes(conn_bytes[16:18], "big")
-    root = rootpage(database, "hazards")
-    start = (root - 1) * page_size
-    conn_bytes[start + 8:start + page_size // 2] = os.urandom(page_size // 2 - 8)
-    return bytes(conn_bytes)
-
-
-def rootpage(database: bytes, table: str) -> int:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.db"
-        path.write_bytes(database)
-        conn = sqlite3.connect(path)
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
-        conn.close()
-        return root
-
-
-def edited(database: bytes, change) -> bytes:  # noqa: ANN001
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.db"
-        path.write_bytes(database)
-        conn = sqlite3.connect(path)
-        change(conn)
-        conn.commit()
-        conn.close()
-        return path.read_bytes()
+    """The database with the cells of the hazards table's root page overwritten (a bad flash block)."""
+    found: dict[str, int] = {}
+    sqlite_edit(database, lambda c: found.update(
+        root=c.execute("SELECT rootpage FROM sqlite_master WHERE name = 'hazards'").fetchone()[0]))
+    page_size = int.from_bytes(database[16:18], "big")
+    start = (found["root"] - 1) * page_size
+    broken = bytearray(database)
+    broken[start + 8:start + page_size // 2] = os.urandom(page_size // 2 - 8)
+    return bytes(broken)
 
 
 # --- the target folder -------------------------------------------------------------------------
@@ -291,7 +270,8 @@ def test_import_restores_exactly_the_exported_store(services, snapshot, tmp_path
 
 def test_snapshot_carries_no_password_and_no_sync_credentials(services, tmp_path):
     put_setting(services.store, "app_settings", {"password": "hunter2-秘密口令", "text_scale": 1.2})
-    put_setting(services.store, "sync.credentials", {"url": "https://sync.example.cn", "token": "tok-0123456789abcdef"})
+    put_setting(services.store, "sync.credentials",
+                {"url": "https://sync.example.cn", "token": "tok-0123456789abcdef"})
     put_setting(services.store, "sync.credentials.refresh", "refresh-fedcba9876543210")
     put_setting(services.store, "sync.pushed_seq", 7)
     out = tmp_path / "snapshot.zip"

@@ -99,7 +99,8 @@ def test_alias_bomb_in_a_kind_field_is_refused_quickly_with_a_short_message(tmp_
 
 def test_alias_bomb_in_parameters_yaml_is_refused(tmp_path: Path) -> None:
     (tmp_path / "lifeline.yaml").write_text(dump(checklist()), encoding="utf-8")
-    (tmp_path / "parameters.yaml").write_text(f"lifeline:\n  min_width: {billion_laughs()}\n", encoding="utf-8")
+    bomb = f"lifeline:\n  min_width: {billion_laughs()}\n"
+    (tmp_path / "parameters.yaml").write_text(bomb, encoding="utf-8")
 
     proc = run_cli(tmp_path)
 
@@ -119,7 +120,8 @@ def test_shared_basis_through_anchors_still_loads(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("shape", ["sequences", "mappings"])
 def test_nesting_900_deep_is_an_error_line_not_a_traceback(tmp_path: Path, shape: str) -> None:
-    text = nested(900) if shape == "sequences" else dump(checklist()) + "extra: " + "{a: " * 900 + "1" + "}" * 900
+    deep_mapping = "extra: " + "{a: " * 900 + "1" + "}" * 900
+    text = nested(900) if shape == "sequences" else dump(checklist()) + deep_mapping
     (tmp_path / "deep.yaml").write_text(text, encoding="utf-8")
 
     proc = run_cli(tmp_path)
@@ -202,7 +204,8 @@ def test_non_finite_parameter_is_refused_and_never_switches_a_rule_off(tmp_path:
     # A NaN threshold makes every comparison false: 50 people in a room would raise no hazard.
     assert "lifeline" not in result.checklists
     [error] = result.errors
-    assert error.file == "parameters.yaml" and "finite" in error.message and "lifeline.max_per_room" in error.message
+    assert error.file == "parameters.yaml"
+    assert "finite" in error.message and "lifeline.max_per_room" in error.message
 
 
 def test_parameters_naming_an_unknown_checklist_is_an_error(tmp_path: Path) -> None:

@@ -24,10 +24,12 @@ from app.store.sites import find_sites
 TODAY = date(2026, 11, 29)
 CLOSED = "已销号"
 STATUSES = ["待整改", "整改中", "待复查", CLOSED]
-PHRASES = ["消防通道堆放杂物", "楼梯间电动自行车充电", "灭火器过期", "防火门常开", "消火栓无水", "KTV 安全出口锁闭",
-           "疏散指示标志损坏", "应急照明不亮", "门禁无法从内开启", "ktv 包厢内吸烟", "消防车通道被占用"]
+PHRASES = ["消防通道堆放杂物", "楼梯间电动自行车充电", "灭火器过期", "防火门常开", "消火栓无水",
+           "KTV 安全出口锁闭", "疏散指示标志损坏", "应急照明不亮", "门禁无法从内开启", "ktv 包厢内吸烟",
+           "消防车通道被占用"]
 LOCATIONS = ["1号楼楼梯间", "地下车库", "11号楼一层大厅", "北侧消防车道", "配电房", "屋顶", "3 号楼#2 单元"]
-SITE_NAMES = ["荷花池街道 12 号群租房", "星港大厦", "西林苑 3 幢", "红梅KTV", "钟楼区幼儿园", "茶山 100% 物流园"]
+SITE_NAMES = ["荷花池街道 12 号群租房", "星港大厦", "西林苑 3 幢", "红梅KTV", "钟楼区幼儿园",
+              "茶山 100% 物流园"]
 
 
 def fill(store: Store, n_hazards: int, seed: int = 7) -> None:
@@ -36,17 +38,18 @@ def fill(store: Store, n_hazards: int, seed: int = 7) -> None:
     now = "2026-11-01T00:00:00.000Z"
     with store.atomic() as conn:
         for i, name in enumerate(SITE_NAMES):
-            conn.execute("INSERT INTO sites (id, name, address, kind, grid, contact_name, created_at, updated_at)"
-                         " VALUES (?, ?, ?, '群租房', ?, ?, ?, ?)",
+            conn.execute("INSERT INTO sites (id, name, address, kind, grid, contact_name, created_at,"
+                         " updated_at) VALUES (?, ?, ?, '群租房', ?, ?, ?, ?)",
                          (f"s{i}", name, f"钟楼区{['新闸', '西林'][i % 2]}街道 {i} 号", f"网格-{i % 3:02d}",
                           ["张伟", "李娜", "王强"][i % 3], now, now))
         for i in range(n_hazards):
             deadline = TODAY + timedelta(days=rng.randint(-60, 60))
-            created = f"2026-10-{rng.randint(1, 28):02d}T0{rng.randint(0, 9)}:00:00.{i:04d}Z"  # unique, as in use
+            # unique, as real timestamps are (to the millisecond)
+            created = f"2026-10-{rng.randint(1, 28):02d}T0{rng.randint(0, 9)}:00:00.{i:04d}Z"
             text = rng.choice(PHRASES) if rng.random() < 0.9 else f"其他问题 {i}"
             conn.execute(
-                "INSERT INTO hazards (id, site_id, source, description, location, rect_unit, severity, status,"
-                " deadline, created_at, updated_at) VALUES (?, ?, 'manual', ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO hazards (id, site_id, source, description, location, rect_unit, severity,"
+                " status, deadline, created_at, updated_at) VALUES (?, ?, 'manual', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (f"h{i:04d}", f"s{rng.randrange(len(SITE_NAMES))}", text, rng.choice(LOCATIONS),
                  rng.choice(["", "恒瑞物业管理有限公司", "Abc 物业"]), rng.choice(["一般", "重大"]),
                  rng.choice(STATUSES), deadline.isoformat(), created, now))
@@ -126,7 +129,8 @@ def test_search_pages_continue_where_the_last_ended(store):
     assert first + second == expected(store, "消防", limit=100)
 
 
-@pytest.mark.parametrize("text", ["楼梯\x00间", "\x00\x00\x00", "a\x00", "\ud800", "楼梯\udfff间", "\udc80消防", "\x00"])
+@pytest.mark.parametrize("text", ["楼梯\x00间", "\x00\x00\x00", "a\x00", "\ud800", "楼梯\udfff间",
+                                  "\udc80消防", "\x00"])
 def test_search_with_nul_or_lone_surrogates_does_not_crash(store, text):
     cleaned = "".join(ch for ch in text if ch != "\x00" and not 0xD800 <= ord(ch) <= 0xDFFF)
     found = [h.id for h in query_hazards(store, today=TODAY, text=text, limit=50)]
@@ -164,9 +168,9 @@ def test_a_store_from_before_the_short_site_index_finds_old_sites(tmp_path: Path
     migrate(old, upto=4)
     old.execute("INSERT INTO sites (id, name, address, kind, grid, created_at, updated_at) VALUES"
                 " ('s1', '西林苑出租屋', '西林街道 3 幢', '群租房', '西林-02', '2026-11-01', '2026-11-01')")
-    old.execute("INSERT INTO hazards (id, site_id, source, description, severity, status, deadline, created_at,"
-                " updated_at) VALUES ('h1', 's1', 'manual', '楼梯间堆放杂物', '一般', '待整改', '2026-12-01',"
-                " '2026-11-01', '2026-11-01')")
+    old.execute("INSERT INTO hazards (id, site_id, source, description, severity, status, deadline,"
+                " created_at, updated_at) VALUES ('h1', 's1', 'manual', '楼梯间堆放杂物', '一般', '待整改',"
+                " '2026-12-01', '2026-11-01', '2026-11-01')")
     old.close()
     store = Store(path)
     assert [s.id for s in find_sites(store, "西林")] == ["s1"]

@@ -28,7 +28,7 @@ TODAY = date(2026, 11, 29)
 NEWEST = max(v for v, _, _ in MIGRATIONS)
 
 
-def _open_after(barrier, folder: str, results) -> None:  # noqa: ANN001 - runs in a forked child
+def _open_after(barrier, folder: str, results) -> None:  # runs in a forked child
     try:
         barrier.wait(timeout=30)
         store = Store(Path(folder) / DB_FILE)
@@ -46,7 +46,8 @@ def test_four_processes_opening_a_new_folder_at_once_all_succeed(tmp_path: Path)
     for n in range(rounds):
         folder = tmp_path / f"round{n}"
         barrier, results = fork.Barrier(per_round), fork.Queue()
-        children = [fork.Process(target=_open_after, args=(barrier, str(folder), results)) for _ in range(per_round)]
+        children = [fork.Process(target=_open_after, args=(barrier, str(folder), results))
+                    for _ in range(per_round)]
         for child in children:
             child.start()
         outcomes += [results.get(timeout=60) for _ in children]
@@ -139,7 +140,9 @@ def test_another_apps_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         Store(path)
     assert_chinese_refusal(caught.value, "不是安巡")
-    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn = sqlite3.connect(path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
     assert tables == {"sites"}
 
 
