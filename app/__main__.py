@@ -62,9 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from app.main import data_dir as default_data_dir  # the one data-folder rule (app and APK)
 
+    from app.store.db import DB_FILE, Store, StoreError
+
     data_dir = (args.data or default_data_dir()).expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "uploads").mkdir(parents=True, exist_ok=True)
+    try:
+        # A read-only folder or a damaged database is refused here in one line, not as a traceback.
+        Store(data_dir / DB_FILE).close()
+        (data_dir / "uploads").mkdir(parents=True, exist_ok=True)
+    except StoreError as exc:
+        print(f"安巡无法启动：{exc.message}", file=sys.stderr)
+        return 1
     # The app (app.main) reads its data directory from here.
     os.environ["ANXUN_DATA_DIR"] = str(data_dir)
     os.environ["FLET_FORCE_WEB_SERVER"] = "1"

@@ -50,10 +50,12 @@ async def main(page: ft.Page) -> None:
     try:
         device = await asyncio.to_thread(get_device)
     except Exception as exc:  # noqa: BLE001 - show why instead of a blank page
+        from app.domain.errors import AnXunError
+
         log.exception("cannot open the data folder")
         theme.apply(page)
-        page.add(ft.Container(ft.Text(f"无法打开数据：{type(exc).__name__}: {exc}", color=theme.DANGER, size=16),
-                              padding=20))
+        shown = exc.message if isinstance(exc, AnXunError) else f"无法打开数据：{type(exc).__name__}: {exc}"
+        page.add(ft.Container(ft.Text(shown, color=theme.DANGER, size=16), padding=20))
         return
     scale = 1.0
     try:

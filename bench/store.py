@@ -12,6 +12,11 @@ Builds, in a temp dir, a device store with 2,000 sites (40 grids), 20,000 inspec
 - ``search_*``: ``device.sites.search(text)`` and ``device.hazards.ledger(LedgerFilter(text=...), limit=50)``
   with 2-, 3- and 4-character Chinese substrings taken from the data (street names, 消防,
   楼梯间, 电动自行车 …). ``search_baseline_ms`` is plain ``LIKE '%x%'`` over the join, no FTS.
+  ``search_before_*`` is the same queries through the search as it was before the m005 index
+  (a frozen copy below, on a copy of the data migrated only to version 4), timed in this run.
+  ``search_common_*`` are hazard searches for words in thousands of hazards (消防 is in about
+  half of them; 街道 is in every site's address), with their ``search_common_before_*``.
+- ``store_open_ms``: ``Store(path)`` on the 50k-hazard file (quick_check, WAL, migration check).
 - ``answer_*``: ``device.inspections.answer(...)`` on a shipped-checklist draft with synchronous=FULL,
   as the UI calls it (persist + change log + hazard reconciliation + returned state);
   ``answer_persist_*`` is the persist part alone (``device.inspections.write_answer``).
@@ -51,6 +56,7 @@ from app.store import hazards as hazard_store  # noqa: E402
 from app.store.db import DB_FILE, Store  # noqa: E402
 from app.store.ids import new_id, to_text  # noqa: E402
 from app.store.migrations import migrate  # noqa: E402
+from app.store.search import register_functions  # noqa: E402
 
 TODAY = date(2026, 11, 29)
 N_SITES, N_INSPECTIONS, N_HAZARDS = 2_000, 20_000, 50_000
@@ -77,6 +83,8 @@ STATUS_WEIGHTS = {"待整改": 25, "整改中": 20, "待复查": 15, "已销号"
 # 2-, 3- and 4+-character queries a 网格员 types; site queries are added from the generated names.
 HAZARD_WORDS = ["消防", "楼梯", "堆放", "门禁", "楼梯间", "灭火器", "防火门", "消火栓", "电动自行车", "疏散通道",
                 "安全出口", "应急照明", "消防车通道", "地下车库", "充电"]
+# Words in thousands of hazards, through their own text or their site's (街道, 钟楼区: addresses).
+COMMON_WORDS = ["消防", "楼梯", "楼梯间", "电动自行车", "消防车通道", "地下车库", "街道", "钟楼区", "1号楼"]
 
 Timer = Callable[[], Any]
 
@@ -248,8 +256,8 @@ def seed(conn: sqlite3.Connection, data: dict[str, list[tuple]]) -> None:
     conn.execute("COMMIT")
 
 
-def baseline_store(path: Path, data: dict[str, list[tuple]]) -> Store:
-    """The same rows in a database as migration 1 made it (no ledger indexes, no FTS).
+def baseline_store(path: Path, data: dict[str, list[tuple]], upto: int = 1) -> Store:
+    """The same rows in a database as migration ``upto`` made it (1: no ledger indexes, no FTS).
 
     A ``Store`` would migrate to the newest version on open, so this builds the connection by
     hand and borrows ``Store``'s query helpers.
@@ -258,11 +266,58 @@ def baseline_store(path: Path, data: dict[str, list[tuple]]) -> Store:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
-    migrate(conn, upto=1)
+    register_functions(conn)
+    migrate(conn, upto=upto)
     seed(conn, data)
     store = Store.__new__(Store)
-    store.path, store.conn, store.lock, store._depth = path, conn, threading.RLock(), 0
+    store.path, store.conn, store.lock, store._depth, store._closed = path, conn, threading.RLock(), 0, False
     return store
+
+
+# --- the search as it was before m005 (frozen copy, for search_before_*) ---------------------
+
+def _matching_rowids_before(table: str, text: str) -> tuple[str, str]:
+    if len(text) >= 3:
+        return f"SELECT rowid FROM {table} WHERE {table} MATCH ?", '"' + text.replace('"', '""') + '"'
+    if table == "hazards_fts" and text.isalnum():
+        token = '"' + text + '"' + ("*" if len(text) == 1 else "")
+        return "SELECT rowid FROM hazards_grams WHERE hazards_grams MATCH ?", token
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    columns = {"sites_fts": ("name", "address", "grid", "contact_name"),
+               "hazards_fts": ("description", "location", "rect_unit")}[table]
+    joined = " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
+    return f"SELECT rowid FROM {table} WHERE ({joined}) LIKE ? ESCAPE '\\'", f"%{escaped}%"
+
+
+def search_before(store: Store, target: str, text: str) -> list[Any]:
+    """``search_sites`` / ``hazards(text=…)`` as they were before m005, on a version-4 database."""
+    text = text.strip()
+    if target == "sites":
+        sub, value = _matching_rowids_before("sites_fts", text)
+        rows = store.rows("SELECT id, name, address, kind, grid, contact_name, contact_phone, lat, lon,"
+                          f" created_at, updated_at FROM sites WHERE rowid IN ({sub})"
+                          " ORDER BY updated_at DESC LIMIT ?",
+                          (value, PAGE))
+        return [Site.model_validate(r) for r in rows]
+    hazard_rows, hazard_value = _matching_rowids_before("hazards_fts", text)
+    site_rows, site_value = _matching_rowids_before("sites_fts", text)
+    where = (f"h.rowid IN ({hazard_rows} UNION ALL SELECT h2.rowid FROM hazards h2 WHERE h2.site_id IN"
+             f" (SELECT id FROM sites WHERE rowid IN ({site_rows})))")
+    rows: list[dict[str, Any]] = []
+    for overdue, split in ((1, "h.status != ? AND h.deadline < ?"), (0, "(h.status = ? OR h.deadline >= ?)")):
+        if len(rows) >= PAGE:
+            break
+        rows += store.rows(
+            f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {overdue} AS overdue,
+                       i.status AS inspection_status
+                FROM hazards h JOIN sites s ON s.id = h.site_id
+                LEFT JOIN inspections i ON i.id = h.inspection_id
+                WHERE {where} AND {split} ORDER BY h.deadline, h.created_at LIMIT ?""",
+            (hazard_value, site_value, "已销号", TODAY.isoformat(), PAGE - len(rows)))
+    ids = [r["id"] for r in rows]
+    store.rows(f"SELECT owner_id, photo_sha256 FROM photo_links WHERE owner_kind = 'hazard' AND owner_id IN"
+               f" ({','.join('?' * len(ids))}) ORDER BY created_at", tuple(ids))
+    return [HazardRow.model_validate({**r, "photo_shas": []}) for r in rows]
 
 
 # --- measurements ---------------------------------------------------------------------------
@@ -369,6 +424,13 @@ def main() -> None:
         t = time.perf_counter()
         base = baseline_store(tmp_path / "baseline.db", data)
         log(f"  seeded the baseline (schema version 1) in {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        before = baseline_store(tmp_path / "before.db", data, upto=4)
+        log(f"  seeded the search-before copy (schema version 4) in {time.perf_counter() - t:.1f} s")
+
+        t = time.perf_counter()
+        Store(tmp_path / "data" / DB_FILE).close()
+        figures.append(("store_open_ms", (time.perf_counter() - t) * 1000, "ms"))
 
         # Measure as the app runs: reopened, synchronous=FULL.
         device = open_device(tmp_path / "data", checklists=checklists, today=lambda: TODAY)
@@ -406,16 +468,37 @@ def main() -> None:
             return device.hazards.ledger(LedgerFilter(text=text), limit=PAGE)
 
         search = time_calls([lambda q=q: app_search(*q) for q in queries])
+        search_old = time_calls([lambda q=q: search_before(before, *q) for q in queries])
         search_base = time_calls([lambda q=q: baseline_search(base, *q) for q in queries], runs=200)
-        by_target = {target: [ms for i, ms in enumerate(search) if queries[i % len(queries)][0] == target]
-                     for target in ("sites", "hazards")}
+
+        def by_target(times: list[float], target: str) -> list[float]:
+            return [ms for i, ms in enumerate(times) if queries[i % len(queries)][0] == target]
+
+        common = [("hazards", w) for w in COMMON_WORDS]
+        search_common = time_calls([lambda q=q: app_search(*q) for q in common])
+        search_common_old = time_calls([lambda q=q: search_before(before, *q) for q in common])
+        for target, word in common:  # the same rows, in the same order, as before
+            now_ids, before_ids = app_search(target, word), search_before(before, target, word)
+            assert [h.id for h in now_ids] == [h.id for h in before_ids], word
         figures += [("search_p50_ms", pct(search, 0.5), "ms"),
                     ("search_p95_ms", pct(search, 0.95), "ms"),
-                    ("search_sites_p95_ms", pct(by_target["sites"], 0.95), "ms"),
-                    ("search_hazards_p95_ms", pct(by_target["hazards"], 0.95), "ms"),
+                    ("search_before_p95_ms", pct(search_old, 0.95), "ms"),
+                    ("search_sites_p95_ms", pct(by_target(search, "sites"), 0.95), "ms"),
+                    ("search_sites_before_p95_ms", pct(by_target(search_old, "sites"), 0.95), "ms"),
+                    ("search_hazards_p95_ms", pct(by_target(search, "hazards"), 0.95), "ms"),
+                    ("search_hazards_before_p95_ms", pct(by_target(search_old, "hazards"), 0.95), "ms"),
+                    ("search_common_p50_ms", pct(search_common, 0.5), "ms"),
+                    ("search_common_p95_ms", pct(search_common, 0.95), "ms"),
+                    ("search_common_before_p95_ms", pct(search_common_old, 0.95), "ms"),
+                    ("search_vs_before_p95", pct(search, 0.95) / pct(search_old, 0.95), "x"),
                     ("search_baseline_ms", pct(search_base, 0.5), "ms"),
                     ("search_baseline_p95_ms", pct(search_base, 0.95), "ms"),
                     ("search_speedup", pct(search_base, 0.5) / pct(search, 0.5), "x")]
+        for word in COMMON_WORDS:
+            now = time_calls([lambda w=word: app_search("hazards", w)], runs=20)
+            old = time_calls([lambda w=word: search_before(before, "hazards", w)], runs=20)
+            log(f"  search hazards {word!r:<12} p95 {pct(now, 0.95):6.2f} ms"
+                f"  (before m005: {pct(old, 0.95):6.2f} ms)")
         for target in ("sites", "hazards"):
             for n in (2, 3, 4):
                 qs = [q for q in queries if q[0] == target and (len(q[1]) == n or (n == 4 and len(q[1]) > 4))]
@@ -448,13 +531,9 @@ def main() -> None:
                " ORDER BY overdue DESC, h.deadline, h.created_at LIMIT ? OFFSET ?")
         log("  plan (status+grid): " + explain(device.store, sql, ("已销号", TODAY.isoformat(), "待整改",
                                                                        "荷花池-01", PAGE, 0)))
-        text_sql = ("SELECT h.*, s.name AS site_name, s.grid AS grid FROM hazards h JOIN sites s ON s.id = h.site_id"
-                    " WHERE (h.rowid IN (SELECT rowid FROM hazards_fts WHERE hazards_fts MATCH ?)"
-                    " OR s.rowid IN (SELECT rowid FROM sites_fts WHERE sites_fts MATCH ?))"
-                    " ORDER BY h.deadline LIMIT 50")
-        log("  plan (hazards text): " + explain(device.store, text_sql, ('"楼梯间"', '"楼梯间"')))
         device.close()
         base.conn.close()
+        before.conn.close()
 
     for line in figures:
         emit(*line)

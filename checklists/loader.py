@@ -7,6 +7,8 @@ and what is wrong; the other files in the folder still load.
 from __future__ import annotations
 
 import logging
+import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,20 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Office-local parameter values: ``{checklist_id: {parameter: value}}``.
 OVERRIDES_FILE = "parameters.yaml"
 
+# Files come from office PCs and downloads: bound the work before anything is built. A shipped
+# checklist is ~40 KB, ~3,000 values after its &anchor/*alias references expand, nested 8 deep.
+MAX_CHECKLIST_BYTES = 1024 * 1024
+MAX_OVERRIDES_BYTES = 64 * 1024
+MAX_VALUES = 100_000
+MAX_DEPTH = 50
+MAX_NUMBER_DIGITS = 30
+MAX_MESSAGE_CHARS = 240
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_resolver = yaml.resolver.Resolver()
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 60
+_short.maxlist = _short.maxtuple = _short.maxdict = 6
+
 
 class ChecklistError(Exception):
     """A checklist file that cannot be loaded."""
@@ -33,7 +49,8 @@ class ChecklistError(Exception):
         self.file = file
         self.item_id = item_id
         self.line = line
-        self.message = message
+        # A hostile file must not make a megabyte-long error line.
+        self.message = message if len(message) <= MAX_MESSAGE_CHARS else message[:MAX_MESSAGE_CHARS - 1] + "…"
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -41,6 +58,14 @@ class ChecklistError(Exception):
         if self.item_id:
             where += f": item {self.item_id}"
         return f"{where}: {self.message}"
+
+
+class OverrideError(ChecklistError):
+    """A ``parameters.yaml`` value that does not fit the checklist it names."""
+
+    def __init__(self, checklist_id: str, message: str):
+        super().__init__(OVERRIDES_FILE, message)
+        self.checklist_id = checklist_id
 
 
 @dataclass
@@ -69,11 +94,9 @@ def load_file(
     :raises ChecklistError: naming the file and, where one is at fault, the item.
     """
     name = path.name
+    text = _read_text(path, MAX_CHECKLIST_BYTES)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChecklistError(name, f"cannot read file: {exc}") from exc
-    try:
+        _check_shape(name, text)
         raw = yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError:
         exc = _pure_python_error(text)  # its wording is the one office staff see documented
@@ -117,6 +140,7 @@ def load_dir(
     """Load every ``*.yaml`` checklist in a folder (``parameters.yaml`` holds overrides)."""
     result = LoadResult()
     overrides: dict[str, dict[str, float]] = {}
+    refused_overrides: set[str] = set()
     override_path = directory / OVERRIDES_FILE
     if override_path.exists():
         try:
@@ -131,12 +155,20 @@ def load_dir(
         except ChecklistError as exc:
             log.warning("checklist not loaded: %s", exc)
             result.errors.append(exc)
+            if isinstance(exc, OverrideError):
+                refused_overrides.add(exc.checklist_id)
             continue
         if checklist.id in result.checklists:
             result.errors.append(ChecklistError(path.name, f"checklist id '{checklist.id}' is used by another file"))
             continue
         result.checklists[checklist.id] = checklist
         result.paths[checklist.id] = path
+    for checklist_id in overrides:
+        # A misspelt id would otherwise leave the office's local values silently unused.
+        if checklist_id not in result.checklists and checklist_id not in refused_overrides:
+            named = _short.repr(checklist_id)
+            message = f"no checklist with id {named} was loaded from this folder"
+            result.errors.append(ChecklistError(OVERRIDES_FILE, message))
     return result
 
 
@@ -146,22 +178,108 @@ def load_shipped() -> LoadResult:
 
 
 def _read_overrides(path: Path) -> dict[str, dict[str, float]]:
+    text = _read_text(path, MAX_OVERRIDES_BYTES)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        _check_shape(path.name, text)
+        raw = yaml.load(text, Loader=_SafeLoader) or {}
     except yaml.YAMLError as exc:
-        raise ChecklistError(path.name, f"invalid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ChecklistError(path.name, f"invalid YAML: {problem}",
+                             line=mark.line + 1 if mark is not None else None) from exc
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         raise ChecklistError(path.name, "expected {checklist_id: {parameter: value}}")
     return raw
+
+
+def _read_text(path: Path, limit: int) -> str:
+    """The file's UTF-8 text, read no further than ``limit`` bytes.
+
+    :param limit: the largest size accepted, e.g. ``MAX_CHECKLIST_BYTES``.
+    :raises ChecklistError: unreadable, larger than ``limit``, or not UTF-8 (naming the line).
+    """
+    try:
+        if not path.is_file():  # a FIFO named *.yaml would block the read forever
+            raise ChecklistError(path.name, "not a regular file")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ChecklistError(path.name, f"cannot read file: {exc}") from exc
+    if len(data) > limit:
+        raise ChecklistError(path.name,
+                             f"file is larger than {limit // 1024} KB, the most a checklist file may be")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ChecklistError(path.name,
+                             f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                             line=line) from exc
+
+
+def _check_shape(name: str, text: str) -> None:
+    """Refuse alias bombs, deep nesting and giant numbers from the event stream, before any object exists.
+
+    Each ``*alias`` counts as the values its anchor expands to, so ``MAX_VALUES`` bounds what
+    validation and error messages would walk; nesting depth bounds recursion further on.
+
+    :raises ChecklistError: naming the line where a limit was crossed.
+    :raises yaml.YAMLError: the text is not YAML (the caller reports it as usual).
+    """
+    expanded: dict[str, int] = {}
+    open_collections: list[tuple[str | None, int]] = []
+    values = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.AliasEvent):
+            values += expanded.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            values += 1
+            if event.anchor:
+                expanded[event.anchor] = 1
+            if len(event.value) > MAX_NUMBER_DIGITS and _scalar_tag(event) in _NUMBER_TAGS:
+                raise ChecklistError(name, f"a number with {len(event.value)} digits is too long "
+                                           f"(at most {MAX_NUMBER_DIGITS})", line=line)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            values += 1
+            open_collections.append((event.anchor, values))
+            if len(open_collections) > MAX_DEPTH:
+                raise ChecklistError(name, f"values nested more than {MAX_DEPTH} levels deep", line=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, start = open_collections.pop()
+            if anchor:
+                expanded[anchor] = values - start + 1
+        if values > MAX_VALUES:
+            raise ChecklistError(name, f"aliases expand to more than {MAX_VALUES:,} values "
+                                       "(an alias bomb?); write the values out instead", line=line)
+
+
+def _scalar_tag(event: yaml.ScalarEvent) -> str:
+    """The tag the loader will give a scalar, e.g. ``tag:yaml.org,2002:int`` for ``42``."""
+    if event.tag not in (None, "!"):
+        return event.tag
+    return _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
 
 
 def _apply_overrides(name: str, checklist: Checklist, values: Mapping[str, Any]) -> Checklist:
     params = dict(checklist.parameters)
     for key, value in values.items():
         if key not in params:
-            raise ChecklistError(OVERRIDES_FILE, f"checklist '{checklist.id}' has no parameter '{key}'")
+            raise OverrideError(checklist.id,
+                                f"checklist '{checklist.id}' has no parameter {_short.repr(key)}")
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ChecklistError(OVERRIDES_FILE, f"parameter '{checklist.id}.{key}' must be a number, got {value!r}")
+            raise OverrideError(checklist.id,
+                                f"parameter '{checklist.id}.{key}' must be a number, "
+                                f"got {_short.repr(value)}")
+        try:
+            finite = math.isfinite(float(value))
+        except OverflowError:
+            finite = False
+        if not finite:
+            # NaN compares false with everything: the hazard rule would silently never fire.
+            raise OverrideError(checklist.id,
+                                f"parameter '{checklist.id}.{key}' must be a finite number, "
+                                f"got {_short.repr(value)}")
         old = params[key]
         note = f"{old.note}（本地设定 {value:g}{old.unit}，原默认 {old.default:g}{old.unit}）".strip()
         params[key] = old.model_copy(update={"default": float(value), "note": note})
@@ -185,7 +303,7 @@ def _describe(error: Mapping[str, Any], raw: Any = None) -> str:
         loc = loc[2:]
     field_path = ".".join(p for p in loc if not p.isdigit() and p != "in_")
     if error["type"] == "literal_error" and "input" in error:
-        msg = f"{msg}, got {error['input']!r}"
+        msg = f"{msg}, got {_short.repr(error['input'])}"
     if error["type"] == "missing":
         return f"{where}missing field '{field_path}'"
     if error["type"] == "extra_forbidden":

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.photos import PhotoError
-from app.store import DB_FILE, Store
+from app.store import DB_FILE, SchemaTooNew, Store
 from app.store.backup import BackupError, export_data, import_data
 from app.store.migrations import MIGRATIONS, applied_versions, migrate
 from app.services import HazardEdit, LedgerFilter
@@ -51,8 +51,10 @@ def test_migrations_run_once_and_refuse_a_newer_database(tmp_path):
     store = Store(path)
     assert migrate(store.conn) == []
     store.conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'now')")
-    with pytest.raises(RuntimeError, match="newer than this app knows"):
+    with pytest.raises(SchemaTooNew, match="newer than this app knows") as caught:
         migrate(store.conn)
+    assert "请先升级应用" in caught.value.message
+    store.close()
 
 
 def test_failed_migration_leaves_no_trace(tmp_path, monkeypatch):

@@ -6,10 +6,13 @@
     AnXunError                    root: anything the app refuses or cannot do, on purpose
     ├── InvalidAnswer             a value does not fit its item or field         (domain.rules)
     ├── IllegalTransition         a hazard status change the lifecycle forbids   (domain.lifecycle)
-    ├── InspectionLocked          a completed inspection is read-only            (services)
-    ├── CompletionRefused         required answers, photos or signature missing  (services)
-    ├── StoreError                the device database                            (store)
-    │   └── NotFound              no such record
+    ├── InspectionLocked          a completed inspection is read-only
+    ├── CompletionRefused         required answers, photos or signature missing
+    ├── StoreError                the device database                            (store.errors)
+    │   ├── NotFound              no such record
+    │   ├── SchemaTooNew          made by a newer app
+    │   └── FileError             the file or folder: DataDirUnwritable, StorageFull, StoreBusy,
+    │                             StoreCorrupt, NotAnAnXunStore
     └── PhotoError                a photo is refused or not saved                (photos)
         ├── NotAnImage, TruncatedImage, ImageTooLarge, FileTooLarge, TooBigToDecode
         └── PhotoNotSaved         the data folder refused the file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from app.domain.models import Hazard, HazardRow, Review
 
 from .db import NotFound, Store
 from .ids import new_id, to_text, utc_now
-from .search import matching_rowids
+from .search import clean_query, contains, fts_query, matching_rowids
 
 def _photos_of(store: Store, kind: str, owner_ids: list[str]) -> dict[str, list[str]]:
     if not owner_ids:
@@ -108,6 +109,9 @@ def query_hazards(
 
     Overdue and on-time hazards are read as two pages in (deadline, created_at) order, each
     walking an index and stopping at the page's end, rather than sorting every match.
+
+    :param text: hazards whose description, location or 整改单位, or whose site's name, address,
+        grid or contact contains it, e.g. ``消防``; blank means no text filter.
     """
     where, params = [], []
     for column, value in (("h.status", status), ("h.severity", severity), ("h.checklist_id", checklist_id),
@@ -115,35 +119,101 @@ def query_hazards(
         if value:
             where.append(f"{column} = ?")
             params.append(value)
+    candidates: list[int] | None = None
     if text and text.strip():
-        hazard_rows, hazard_value = matching_rowids("hazards_fts", text.strip())
-        site_rows, site_value = matching_rowids("sites_fts", text.strip())
-        where.append(
-            f"h.rowid IN ({hazard_rows} UNION ALL SELECT h2.rowid FROM hazards h2 WHERE h2.site_id IN"
-            f" (SELECT id FROM sites WHERE rowid IN ({site_rows})))"
-        )
-        params += [hazard_value, site_value]
+        text = clean_query(text)
+        if not text:  # only characters no stored text holds (NUL, a lone surrogate)
+            return []
+        condition, values, candidates = _text_condition(store, text)
+        where.append(condition)
+        params += values
     wanted = offset + limit
     rows: list[dict[str, Any]] = []
     if overdue is not False:
-        rows += _page(store, where + ["h.status != ? AND h.deadline < ?"], [*params, CLOSED, today.isoformat()],
-                      wanted, overdue=True)
+        rows += _page(store, where + ["h.status != ? AND h.deadline < ?"],
+                      [*params, CLOSED, today.isoformat()], wanted,
+                      overdue=True, candidates=candidates, by_site=bool(grid))
     if overdue is not True and len(rows) < wanted:
-        rows += _page(store, where + ["(h.status = ? OR h.deadline >= ?)"], [*params, CLOSED, today.isoformat()],
-                      wanted - len(rows), overdue=False)
+        rows += _page(store, where + ["(h.status = ? OR h.deadline >= ?)"],
+                      [*params, CLOSED, today.isoformat()], wanted - len(rows),
+                      overdue=False, candidates=candidates, by_site=bool(grid))
     rows = rows[offset:wanted]
     photos = _photos_of(store, "hazard", [r["id"] for r in rows])
     return [HazardRow.model_validate({**r, "photo_shas": photos.get(r["id"], [])}) for r in rows]
 
 
-def _page(store: Store, where: list[str], params: list[Any], limit: int, *, overdue: bool) -> list[dict[str, Any]]:
-    sql = f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {int(overdue)} AS overdue,
-                     i.status AS inspection_status
-              FROM hazards h JOIN sites s ON s.id = h.site_id
-              LEFT JOIN inspections i ON i.id = h.inspection_id
-              WHERE {" AND ".join(where)}
-              ORDER BY h.deadline, h.created_at LIMIT ?"""
-    return store.rows(sql, (*params, limit))
+def _page(store: Store, where: list[str], params: list[Any], limit: int, *, overdue: bool,
+          candidates: list[int] | None = None, by_site: bool = False) -> list[dict[str, Any]]:
+    """One ledger page in (deadline, created_at) order.
+
+    The page's rowids are found first (narrow rows: the order is walked on index entries, or
+    the candidates sorted), then only those rows are read whole.
+
+    :param candidates: hazard rowids that may match a text search, e.g. ``[17, 90]``: the page
+        reads just those rows and sorts them (the cross join keeps SQLite from walking an index).
+    :param by_site: ``where`` tests the site (``s.grid``), so the first step joins sites.
+    """
+    source, source_params = "hazards h", []
+    if candidates is not None:
+        source = "json_each(?) AS c CROSS JOIN hazards h ON h.rowid = c.value"
+        source_params = [json.dumps(candidates)]
+    if by_site:
+        source += " JOIN sites s ON s.id = h.site_id"
+    with store.lock:  # both steps see the same rows: this process's writers wait for the lock
+        rowids = [r[0] for r in store.conn.execute(
+            f"""SELECT h.rowid FROM {source}
+                WHERE {" AND ".join(where)} ORDER BY h.deadline, h.created_at LIMIT ?""",
+            (*source_params, *params, limit))]
+        if not rowids:
+            return []
+        return store.rows(
+            f"""SELECT h.*, s.name AS site_name, s.grid AS grid, {int(overdue)} AS overdue,
+                       i.status AS inspection_status
+                FROM json_each(?) AS p CROSS JOIN hazards h ON h.rowid = p.value
+                JOIN sites s ON s.id = h.site_id
+                LEFT JOIN inspections i ON i.id = h.inspection_id
+                ORDER BY h.deadline, h.created_at""", (json.dumps(rowids),))
+
+
+#: Up to this many possible text matches are read by rowid and sorted; a word found in more
+#: hazards (消防: about half of them) is instead tested along the ledger order on the
+#: index entries (m005), which fills a 50-row page after about 50 × hazards / matches entries.
+GATHER_LIMIT = 1000
+
+
+def _text_condition(store: Store, text: str) -> tuple[str, list[Any], list[int] | None]:
+    """The condition for hazards whose own or whose site's text contains ``text``, its values, and
+    the candidate rowids when few enough to read one by one (else None: walk the ledger order).
+
+    :param text: a cleaned, non-empty query, e.g. ``楼梯间``.
+    """
+    site_sql, site_value = matching_rowids("sites_fts", text)
+    own, values = contains(("h.description", "h.location", "h.rect_unit"), text)
+    with store.lock:
+        site_ids = json.dumps([r[0] for r in store.conn.execute(
+            f"SELECT id FROM sites WHERE rowid IN ({site_sql})", (site_value,))])
+        condition = f"({own} OR h.site_id IN (SELECT value FROM json_each(?)))"
+        return condition, [*values, site_ids], _few_candidates(store, text, site_ids)
+
+
+def _few_candidates(store: Store, text: str, site_ids: str) -> list[int] | None:
+    """Rowids of every hazard that may contain ``text`` if at most ``GATHER_LIMIT``, else None.
+
+    :param site_ids: JSON list of the ids of sites whose own text contains ``text``.
+    """
+    indexed = fts_query("hazards_fts", text)
+    if indexed is None:  # short text no index answers
+        return None
+    sql, value = indexed
+    by_site = "SELECT rowid FROM hazards WHERE site_id IN (SELECT value FROM json_each(?))"
+    with store.lock:
+        # Counted apart, each stopping at the limit: a UNION would first collect every match.
+        count = sum(store.conn.execute(f"SELECT count(*) FROM ({part} LIMIT ?)",
+                                       (param, GATHER_LIMIT + 1)).fetchone()[0]
+                    for part, param in ((sql, value), (by_site, site_ids)))
+        if count > GATHER_LIMIT:
+            return None
+        return [r[0] for r in store.conn.execute(f"{sql} UNION {by_site}", (value, site_ids))]
 
 
 def insert_review(store: Store, *, hazard_id: str, reviewer: str, passed: bool, note: str) -> str:

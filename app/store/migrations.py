@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
+from .errors import NotAnAnXunStore, SchemaTooNew
 from .ids import to_text, utc_now
 from .search import register_functions
 
@@ -220,11 +222,45 @@ def m004_deadline_chosen(conn: sqlite3.Connection) -> None:
     run_script(conn, "ALTER TABLE hazards ADD COLUMN deadline_chosen INTEGER NOT NULL DEFAULT 0;")
 
 
+def m005_fast_common_words(conn: sqlite3.Connection) -> None:
+    # A word in thousands of hazards (消防: about half) is searched by walking the ledger order
+    # and testing each row until the page is full. With the text and the filter columns in the
+    # index entry SQLite tests them there and reads a table row only for a row on the page
+    # (~0.3 µs an entry instead of ~2 µs). It replaces m003's hazards_by_deadline, its prefix.
+    # Every hazard search also looks for the text in site names and addresses: sites get the
+    # bigram index hazards have, so a 2-character word needs no scan of every site.
+    run_script(
+        conn,
+        """
+        DROP INDEX hazards_by_deadline;
+        CREATE INDEX hazards_by_deadline_with_text ON hazards
+            (deadline, created_at, status, severity, checklist_id, site_id, description, location, rect_unit);
+
+        CREATE VIRTUAL TABLE sites_grams USING fts5(grams, tokenize='unicode61', detail=none);
+        CREATE TRIGGER sites_grams_ai AFTER INSERT ON sites BEGIN
+            INSERT INTO sites_grams(rowid, grams)
+            VALUES (new.rowid, search_grams(new.name, new.address, new.grid, new.contact_name));
+        END;
+        CREATE TRIGGER sites_grams_ad AFTER DELETE ON sites BEGIN
+            DELETE FROM sites_grams WHERE rowid = old.rowid;
+        END;
+        CREATE TRIGGER sites_grams_au AFTER UPDATE OF name, address, grid, contact_name ON sites BEGIN
+            DELETE FROM sites_grams WHERE rowid = old.rowid;
+            INSERT INTO sites_grams(rowid, grams)
+            VALUES (new.rowid, search_grams(new.name, new.address, new.grid, new.contact_name));
+        END;
+        INSERT INTO sites_grams(rowid, grams)
+            SELECT rowid, search_grams(name, address, grid, contact_name) FROM sites;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (1, "core", m001_core),
     (2, "ledger_indexes_and_search", m002_ledger_indexes_and_search),
     (3, "ledger_order_and_short_search", m003_ledger_order_and_short_search),
     (4, "deadline_chosen", m004_deadline_chosen),
+    (5, "fast_common_words", m005_fast_common_words),
 ]
 
 
@@ -239,22 +275,26 @@ def applied_versions(conn: sqlite3.Connection) -> list[int]:
 def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
     """Apply pending migrations in order; returns the versions applied now.
 
+    Several processes may open a new data folder at once: each migration runs under the write
+    lock (``BEGIN IMMEDIATE``) with the applied versions read inside it, so a version another
+    process applied meanwhile is seen and skipped, never applied twice.
+
     :param upto: stop after this version (tests build a database "as version 1 made it").
+    :raises NotAnAnXunStore: the database holds tables but no migration record (another program's file).
+    :raises SchemaTooNew: a version newer than this app knows has been applied.
     """
     register_functions(conn)  # m003's triggers and backfill call search_grams()
-    done = set(applied_versions(conn))
-    newest = max(done, default=0)
-    known = max(v for v, _, _ in MIGRATIONS)
-    if newest > known:
-        raise RuntimeError(
-            f"database schema version {newest} is newer than this app knows ({known}); update the app"
-        )
+    if not _pending(read_versions(conn), upto):  # the usual open: nothing to do, no write lock
+        return []
     applied = []
-    for version, name, apply in MIGRATIONS:
-        if version in done or (upto is not None and version > upto):
-            continue
+    while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            pending = _pending(applied_versions(conn), upto)
+            if not pending:
+                conn.execute("COMMIT")
+                return applied
+            version, name, apply = pending[0]
             apply(conn)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -265,7 +305,36 @@ def migrate(conn: sqlite3.Connection, *, upto: int | None = None) -> list[int]:
             conn.execute("ROLLBACK")
             raise
         applied.append(version)
-    return applied
+
+
+def read_versions(conn: sqlite3.Connection) -> list[int]:
+    """Applied versions, read without writing (``applied_versions`` creates the table).
+
+    :raises NotAnAnXunStore: the database holds tables but no migration record.
+    """
+    conn.execute("BEGIN")  # one snapshot: another process may commit its first migration meanwhile
+    try:
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")]
+        if "schema_migrations" in tables:
+            return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    finally:
+        conn.execute("COMMIT")
+    if tables:
+        raise NotAnAnXunStore(_db_path(conn), f"tables {tables[:5]} but no schema_migrations")
+    return []
+
+
+def _pending(done: list[int], upto: int | None) -> list[Migration]:
+    known = max(v for v, _, _ in MIGRATIONS)
+    newest = max(done, default=0)
+    if newest > known:
+        raise SchemaTooNew(newest, known)
+    return [m for m in MIGRATIONS if m[0] not in done and (upto is None or m[0] <= upto)]
+
+
+def _db_path(conn: sqlite3.Connection) -> Path:
+    return Path(conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:")
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
