@@ -9,8 +9,9 @@ one ``Device`` (``context.py``):
     device.sync           what the sync strip shows       (sync_status.py)
     device.catalog        the installed checklists        (catalog.py)
 
-Views import everything they need from here — errors, record types and the vocabulary
-included — and never the store or the photo pipeline.
+Views import everything they need from here — errors, record types, the vocabulary and the
+checklist types (``Checklist``, ``Item``, ``ChecklistError``) included — and never the store or
+the photo pipeline.
 """
 
 from checklists import Checklist, ChecklistError, Item

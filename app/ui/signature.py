@@ -81,7 +81,7 @@ class SignaturePad:
         return ft.Paint(color="#000000", stroke_width=3, style=ft.PaintingStyle.STROKE,
                         stroke_cap=ft.StrokeCap.ROUND, stroke_join=ft.StrokeJoin.ROUND)
 
-    def _point(self, pos: Any) -> tuple[float, float]:
+    def _point(self, pos: ft.Offset) -> tuple[float, float]:
         x = min(max(float(pos.x), 0.0), self.width)
         y = min(max(float(pos.y), 0.0), self.height)
         return x, y
@@ -103,7 +103,7 @@ class SignaturePad:
         self.strokes[-1].append(self._point(e.local_position))
         self._redraw_last()
 
-    async def _end(self, _e: Any) -> None:
+    async def _end(self, _e: ft.DragEndEvent) -> None:
         if self.on_change:
             self.on_change()
 
