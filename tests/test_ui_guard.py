@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,13 @@ class BrowserStandIn(Connection):
         return [m for m in self.messages if m.action == MessageAction.SESSION_CRASHED]
 
 
+def run(scenario: Callable[[], Awaitable[Any]]) -> Any:
+    """Run a scenario on an event loop of its own, in a thread: the browser tests' Playwright
+    (sync API) keeps a loop running in the main thread when both run in one pytest session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
+
+
 def open_session(width: float = 390, height: float = 844) -> tuple[Session, BrowserStandIn]:
     """A session as a browser registers it: the client's page properties, then the first page patch."""
     conn = BrowserStandIn()
@@ -119,7 +127,7 @@ def test_unexpected_error_in_a_handler_is_logged_and_shown_plainly_and_the_sessi
         await tap(session, button)
         assert snack_texts(session.page) == [S.UNEXPECTED_ERROR, S.UNEXPECTED_ERROR]
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_without_the_guard_flet_would_crash_the_session() -> None:
@@ -139,7 +147,7 @@ def test_without_the_guard_flet_would_crash_the_session() -> None:
 
     logging.getLogger("flet").disabled = True  # Flet logs the crash itself; not this test's output
     try:
-        asyncio.run(scenario())
+        run(scenario)
     finally:
         logging.getLogger("flet").disabled = False
 
@@ -159,7 +167,7 @@ def test_a_refusal_no_screen_caught_reads_as_its_own_message_without_a_traceback
         assert snack_texts(session.page) == ["整改期限不是有效日期"]
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 @pytest.fixture
@@ -183,7 +191,7 @@ def test_a_screen_that_fails_to_build_shows_a_plain_message_and_logs_the_traceba
         assert "bug while building the screen" not in " ".join(texts_of(session.page.views[-1]))
         assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_missing_record_reads_as_not_found_not_as_a_crash(device, tmp_path) -> None:
@@ -196,7 +204,7 @@ def test_a_missing_record_reads_as_not_found_not_as_a_crash(device, tmp_path) ->
         shown = " ".join(texts_of(session.page.views[-1]))
         assert "找不到" in shown or "不存在" in shown, shown
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def texts_of(control: Any) -> list[str]:
@@ -286,7 +294,7 @@ def test_every_control_on_every_screen_reports_errors_instead_of_crashing(device
         assert conn.crashes() == []
         return problems
 
-    assert asyncio.run(scenario()) == {}
+    assert run(scenario) == {}
 
 
 def test_the_date_picker_dialog_reports_errors_too() -> None:
