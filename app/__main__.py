@@ -49,9 +49,7 @@ def _warm_after_listen(host: str, port: int, get_device) -> None:  # noqa: ANN00
                 time.sleep(0.05)
         try:
             get_device()
-            import app.ui.shell
-
-            app.ui.shell._routes()
+            import app.ui.routes  # noqa: F401 - the screens, imported now rather than by the first page
         except Exception:  # noqa: BLE001 - main() shows the same error on the page
             log.exception("warm-up failed")
 

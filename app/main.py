@@ -39,40 +39,39 @@ def get_device() -> Device:
 
 
 async def main(page: ft.Page) -> None:
+    """One page (a browser tab, or the app on the phone): open the device, then the home screen."""
     import asyncio
 
+    from app.services import AnXunError
+    from app.ui import strings as S
     from app.ui import theme
+    from app.ui.errors import guard
+    from app.ui.routes import ROUTES
     from app.ui.shell import AppUI
 
-    page.title = "安巡 AnXun"
+    page.title = S.APP_TITLE
     page.padding = 0
     page.spacing = 0
     try:
         device = await asyncio.to_thread(get_device)
-    except Exception as exc:  # noqa: BLE001 - show why instead of a blank page
-        from app.domain.errors import AnXunError
-
-        log.exception("cannot open the data folder")
+    except Exception as exc:  # noqa: BLE001 - nothing works without the data: say so instead of a blank page
+        log.exception("cannot open the data folder %s", data_dir())
         theme.apply(page)
-        shown = exc.message if isinstance(exc, AnXunError) else f"无法打开数据：{type(exc).__name__}: {exc}"
+        shown = exc.message if isinstance(exc, AnXunError) else S.CANNOT_OPEN_DATA.format(folder=data_dir())
         page.add(ft.Container(ft.Text(shown, color=theme.DANGER, size=16), padding=20))
         return
     scale = 1.0
     try:
-        settings = await asyncio.to_thread(device.settings.current)
-        scale = float(getattr(settings, "text_scale", 1.0) or 1.0)
-    except Exception:  # noqa: BLE001 - theme falls back to 1.0
-        log.warning("settings unavailable", exc_info=True)
+        scale = (await asyncio.to_thread(device.settings.current)).text_scale
+    except AnXunError:
+        log.warning("settings unavailable; text at its normal size", exc_info=True)
     theme.apply(page, scale)
     upload_dir = data_dir() / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)
-    ui = AppUI(page, device, upload_dir)
-    ui.scale = scale
-    page.on_route_change = ui.on_route_change
-    page.on_view_pop = ui.on_view_pop
-    page.on_resize = ui.on_resize
+    ui = AppUI(page, device, ROUTES, upload_dir=upload_dir, scale=scale)
+    ui.install()
     await ui.render()
-    page.run_task(ui.watch_connectivity)
+    page.run_task(guard(ui.connectivity.start))
 
 
 if __name__ == "__main__":

@@ -21,9 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.e2e.conftest import CHROMIUM, JS_ITEM, free_port, wait_port  # noqa: E402
-
-
+from app.ui import strings as S  # noqa: E402
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, JS_ITEM, free_port, wait_port  # noqa: E402
 
 #: The framework floor: a one-button Flet app served the same way (web, no_cdn, same host).
 HELLO = """
@@ -56,7 +55,7 @@ def open_app(browser, port: int):  # noqa: ANN001, ANN201
     ph = page.locator("flt-semantics-placeholder")
     ph.wait_for(state="attached", timeout=30_000)
     ph.dispatch_event("click")
-    page.get_by_role("button", name="新建检查", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name=S.NEW_INSPECTION, exact=True).wait_for(timeout=30_000)
     return ctx, page
 
 
@@ -85,8 +84,7 @@ def main() -> int:
     page_only: list[float] = []
     latencies: list[float] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # Warm the browser's own start-up out of the measurement.
         browser.new_context().close()
         for run in range(args.runs):
@@ -109,7 +107,7 @@ def main() -> int:
                     if run == 0:
                         page.goto(f"http://127.0.0.1:{port}/site/{site_id}")
                         page.locator("flt-semantics-placeholder").dispatch_event("click")
-                        page.get_by_role("button", name="开始检查：生命通道").click()
+                        page.get_by_role("button", name=S.START_CHECKLIST.format(title="生命通道")).click()
                         db = sqlite3.connect(data / "anxun.db", timeout=1)
                         from checklists.loader import load_shipped
                         from tests.e2e.plan import safe_answer
@@ -127,10 +125,11 @@ def main() -> int:
                                 if item.kind == "multi_choice":
                                     for opt in value:
                                         page.get_by_role("checkbox", name=opt, exact=True).click()
-                                    page.get_by_role("button", name="下一题", exact=True).click()
+                                    page.get_by_role("button", name=S.NEXT_ITEM, exact=True).click()
                                 elif item.kind in ("number", "date", "text"):
-                                    field = page.get_by_label({"number": f"数值（{item.unit}）", "date": "日期（年-月-日）",
-                                                               "text": "答案"}[item.kind], exact=True)
+                                    label = {"number": S.NUMBER_FIELD.format(unit=item.unit), "date": S.DATE_FIELD,
+                                             "text": S.TEXT_FIELD}[item.kind]
+                                    field = page.get_by_label(label, exact=True)
                                     field.click()
                                     page.keyboard.insert_text(f"{value:g}" if isinstance(value, float) else str(value))
                                     page.keyboard.press("Enter")

@@ -5,7 +5,9 @@ these, so a label changed here changes everywhere.
 
 from __future__ import annotations
 
-from checklists.schema import SITE_KINDS
+# Site kinds and the yes/no answer options are validated in checklists' schema, which imports
+# nothing from app; the domain re-exports them with the rest of the trade's words.
+from checklists.schema import SITE_KINDS, YES_NO_NA
 
 # --- hazard status (the lifecycle in domain.lifecycle moves between these) -------------------
 PENDING, RECTIFYING, AWAITING_REVIEW, CLOSED = "待整改", "整改中", "待复查", "已销号"
@@ -72,5 +74,5 @@ __all__ = [
     "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "ENTITY_NAMES", "GENERAL",
     "HAZARD_FIELDS", "INSPECTION_STATUS_LABELS", "MAJOR", "PENDING", "RECTIFYING", "REVIEW_FIELDS",
     "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS",
-    "SITE_KINDS", "STATUSES", "severity_label",
+    "SITE_KINDS", "STATUSES", "YES_NO_NA", "severity_label",
 ]

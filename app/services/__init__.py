@@ -9,9 +9,12 @@ one ``Device`` (``context.py``):
     device.sync           what the sync strip shows       (sync_status.py)
     device.catalog        the installed checklists        (catalog.py)
 
-Views import everything they need from here — errors, record types and the vocabulary
-included — and never the store or the photo pipeline.
+Views import everything they need from here — errors, record types, the vocabulary and the
+checklist types (``Checklist``, ``Item``, ``ChecklistError``) included — and never the store or
+the photo pipeline.
 """
+
+from checklists import Checklist, ChecklistError, Item
 
 from app.domain.clock import format_local, local_day, local_midnight, local_today
 from app.domain.lifecycle import awaits_review
@@ -19,11 +22,18 @@ from app.domain.models import Answer, Hazard, HazardEdit, HazardRow, Inspection,
 from app.domain.rating import RatingResult
 from app.domain.rules import describe_rule
 from app.domain.vocab import (
+    AWAITING_REVIEW,
     BASIS_STATUS,
+    CLOSED,
+    COMPLETED,
+    DRAFT,
     GENERAL,
     HAZARD_FIELDS,
     MAJOR,
+    PENDING,
+    RECTIFYING,
     REVIEW_FIELDS,
+    REVIEW_RESULT,
     SEVERITIES,
     SEVERITY_LABELS,
     SEVERITY_SHORT,
@@ -31,6 +41,7 @@ from app.domain.vocab import (
     SITE_FIELDS,
     SITE_KINDS,
     STATUSES,
+    YES_NO_NA,
     severity_label,
 )
 
@@ -51,12 +62,15 @@ from .settings import AppSettings
 from .sync_status import SyncStatus
 
 __all__ = [
-    "BASIS_STATUS", "GENERAL", "HAZARD_FIELDS", "MAJOR", "REVIEW_FIELDS", "SEVERITIES", "SEVERITY_LABELS",
-    "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS", "SITE_KINDS", "STATUSES",
-    "AnXunError", "Answer", "AppSettings", "Catalog", "CompletionRefused", "Device", "DraftRow", "Hazard",
-    "HazardEdit", "HazardRow", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState",
-    "InvalidAnswer", "LedgerFilter", "NotFound", "PhotoError", "RatingResult", "Review", "Site", "StoreError",
-    "Summary", "SyncStatus", "UnknownChecklist",
+    # the vocabulary (app.domain.vocab)
+    "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "GENERAL", "HAZARD_FIELDS", "MAJOR",
+    "PENDING", "RECTIFYING", "REVIEW_FIELDS", "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS",
+    "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS", "SITE_KINDS", "STATUSES", "YES_NO_NA",
+    # errors, records, inputs and services
+    "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "CompletionRefused",
+    "Device", "DraftRow", "Hazard", "HazardEdit", "HazardRow", "IllegalTransition", "Inspection",
+    "InspectionLocked", "InspectionState", "InvalidAnswer", "Item", "LedgerFilter", "NotFound", "PhotoError",
+    "RatingResult", "Review", "Site", "StoreError", "Summary", "SyncStatus", "UnknownChecklist",
     "awaits_review", "describe_rule", "format_local", "local_day", "local_midnight", "local_today",
     "open_device", "severity_label",
 ]

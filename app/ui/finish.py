@@ -1,148 +1,166 @@
-"""Finish: summary, completion problems, the representative's signature, 完成检查 (then read-only)."""
+"""Finish: summary, what still blocks completion, the representative's signature, 完成检查
+(after which the record is read-only)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
 
+from app.services import SIGNATURE_FIELDS, AnXunError, CompletionRefused, InspectionState, Summary
+
+from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .drafts import SignatureDraft
+from .errors import message_for
+from .shell import AppUI
 from .signature import SignaturePad
 
 
-async def build(ui: Any, inspection_id: str) -> ft.View:
+async def build(ui: AppUI, inspection_id: str) -> ft.View:
     device = ui.device
     state = await ui.call(device.inspections.state, inspection_id)
     summary = await ui.call(device.inspections.summary, inspection_id)
-    insp = state.inspection
-    done = state.locked
+    summary_card = _summary_card(state, summary)
+    hazard_list = _hazard_list(ui, state)
+    hazards_section: list[ft.Control] = []
+    if hazard_list.controls:
+        hazards_section = [W.section_title(S.HAZARDS_OF_INSPECTION.format(n=len(hazard_list.controls))), hazard_list]
 
-    rows: list[ft.Control] = [
-        ft.Text(f"{state.site.name} · {state.checklist.title}", size=18, weight=ft.FontWeight.W_700,
-                color=T.TEXT),
-        ft.Text(f"已答 {summary.answered}/{summary.total} 项", size=17, color=T.TEXT, key="answered"),
-    ]
-    if summary.hazards_by_severity:
-        for label, n in summary.hazards_by_severity.items():
-            rows.append(ft.Text(f"{label}：{n} 项", size=16, color=T.DANGER, weight=ft.FontWeight.W_600))
-    else:
-        rows.append(ft.Text("未发现隐患", size=16, color=T.OK, weight=ft.FontWeight.W_600))
-    rating = summary.rating
-    if rating is not None:
-        colour = getattr(rating, "colour", "")
-        rows.append(ft.Row([
-            ft.Container(ft.Text(f"{colour}色", size=18, color="#FFFFFF" if colour != "黄" else T.TEXT,
-                                 weight=ft.FontWeight.W_700),
-                         bgcolor=T.RATING_COLOURS.get(colour, T.MUTED), border_radius=8,
-                         padding=ft.Padding.symmetric(horizontal=14, vertical=6)),
-            ft.Text(getattr(rating, "label", ""), size=16, color=T.TEXT, expand=True),
-        ]))
-    summary_card = W.card(ft.Column(rows, spacing=6), bgcolor=T.SURFACE)
-
-    hazard_list = ft.Column(spacing=6)
-    for h in state.all_hazards:
-        hazard_list.controls.append(W.card(ft.Column([
-            ft.Row([W.severity_pill(h.severity), ft.Text(f"{h.item_id or '其他'} · 照片 {len(h.photo_shas)} 张", size=14,
-                                                          color=T.MUTED)], wrap=True),
-            ft.Text(h.description, size=15, color=T.TEXT),
-        ], spacing=4), on_click=ui.go_handler(f"/hazard/{h.id}"), padding=10))
-
-    if done:
+    if state.locked:
+        insp = state.inspection
         png = await ui.call(device.inspections.signature_png, inspection_id)
         body: list[ft.Control] = [
-            W.banner("检查已完成，记录只读", fg=T.OK, bg=T.OK_BG, icon=ft.Icons.TASK_ALT),
+            W.banner(S.COMPLETED_READ_ONLY, fg=T.OK, bg=T.OK_BG, icon=ft.Icons.TASK_ALT),
             summary_card,
-            ft.Text(f"签名人：{insp.signer_name or ''}　签名时间：{W.fmt_dt(insp.signed_at)}", size=15, color=T.TEXT),
+            ft.Text(S.SIGNED_BY.format(signer_label=SIGNATURE_FIELDS["signer_name"], name=insp.signer_name or "",
+                                       signed_label=SIGNATURE_FIELDS["signed_at"], at=W.fmt_dt(insp.signed_at)),
+                    size=15, color=T.TEXT),
         ]
         if png:
             body.append(ft.Container(ft.Image(src=png, width=340, fit=ft.BoxFit.CONTAIN),
                                      border=ft.Border.all(1, T.BORDER), border_radius=8))
-        if hazard_list.controls:
-            body += [W.section_title(f"本次隐患（{len(hazard_list.controls)}）"), hazard_list]
+        body += hazards_section
         body += [
-            W.button("查看隐患台账", ui.go_handler("/ledger"), icon=ft.Icons.LIST_ALT),
-            W.button("查看检查记录", ui.go_handler(f"/run/{inspection_id}"), variant="outlined"),
-            W.button("返回首页", ui.go_handler("/"), variant="outlined", icon=ft.Icons.HOME_OUTLINED),
+            W.button(S.VIEW_LEDGER, ui.go_handler("/ledger"), icon=ft.Icons.LIST_ALT),
+            W.button(S.VIEW_RECORD, ui.go_handler(f"/run/{inspection_id}"), variant="outlined"),
+            W.button(S.BACK_HOME, ui.go_handler("/"), variant="outlined", icon=ft.Icons.HOME_OUTLINED),
         ]
-        return ui.view("检查完成", body, parent="/")
+        return ui.view(S.FINISHED_TITLE, body, parent="/")
 
+    problems, signing = _signing(ui, state, summary)
+    body = [summary_card, problems, *hazards_section, *signing]
+    return ui.view(S.FINISH_TITLE, body, parent=f"/run/{inspection_id}")
+
+
+def _summary_card(state: InspectionState, summary: Summary) -> ft.Control:
+    rows: list[ft.Control] = [
+        ft.Text(f"{state.site.name} · {state.checklist.title}", size=18, weight=ft.FontWeight.W_700,
+                color=T.TEXT),
+        ft.Text(S.ANSWERED_ITEMS.format(answered=summary.answered, total=summary.total), size=17, color=T.TEXT,
+                key="answered"),
+    ]
+    if summary.hazards_by_severity:
+        for label, n in summary.hazards_by_severity.items():
+            rows.append(ft.Text(S.HAZARDS_OF_SEVERITY.format(label=label, n=n), size=16, color=T.DANGER,
+                                weight=ft.FontWeight.W_600))
+    else:
+        rows.append(ft.Text(S.NO_HAZARDS, size=16, color=T.OK, weight=ft.FontWeight.W_600))
+    rating = summary.rating
+    if rating is not None:
+        colour = rating.colour
+        rows.append(ft.Row([
+            ft.Container(ft.Text(S.RATING_COLOUR.format(colour=colour), size=18,
+                                 color=T.RATING_TEXT_COLOURS.get(colour, T.ON_PRIMARY), weight=ft.FontWeight.W_700),
+                         bgcolor=T.RATING_COLOURS.get(colour, T.MUTED), border_radius=8,
+                         padding=ft.Padding.symmetric(horizontal=14, vertical=6)),
+            ft.Text(rating.label, size=16, color=T.TEXT, expand=True),
+        ]))
+    return W.card(ft.Column(rows, spacing=6), bgcolor=T.SURFACE)
+
+
+def _hazard_list(ui: AppUI, state: InspectionState) -> ft.Column:
+    hazard_list = ft.Column(spacing=6)
+    for h in state.all_hazards:
+        line = S.HAZARD_LINE.format(item=h.item_id or S.HAZARD_SOURCE_OTHER, n=len(h.photo_shas))
+        hazard_list.controls.append(W.card(ft.Column([
+            ft.Row([W.severity_pill(h.severity), ft.Text(line, size=14, color=T.MUTED)], wrap=True),
+            ft.Text(h.description, size=15, color=T.TEXT),
+        ], spacing=4), on_click=ui.go_handler(f"/hazard/{h.id}"), padding=10))
+    return hazard_list
+
+
+def _signing(ui: AppUI, state: InspectionState, summary: Summary) -> tuple[ft.Column, list[ft.Control]]:
+    """What blocks completion; the signature pad and 完成检查 (a draft inspection)."""
+    device = ui.device
+    inspection_id = state.inspection.id
     problems_col = ft.Column(spacing=4)
 
     def show_problems(problems: list[str]) -> None:
         problems_col.controls = [W.banner(p) for p in problems]
 
-    show_problems([p for p in summary.problems])
+    show_problems(summary.problems)
     err = W.error_text()
     pad_w = 520 if ui.wide else max(260, min(360, (ui.page.width or 390) - 40))
     # What was typed / drawn survives going back to the checklist and returning (same session).
-    draft = ui.signature_drafts.setdefault(inspection_id, {})
+    draft = ui.signature_drafts.setdefault(inspection_id, SignatureDraft())
 
     def remember_strokes() -> None:
-        draft["strokes"] = [list(stroke) for stroke in pad.strokes]
+        draft.strokes = [list(stroke) for stroke in pad.strokes]
 
     pad = SignaturePad(width=pad_w, height=180, on_change=remember_strokes)
-    if draft.get("strokes") and draft.get("width") == pad_w:
-        pad.load(draft["strokes"])
-    draft["width"] = pad_w
-    stored_name = insp.signer_name or ""
+    if draft.strokes and draft.width == pad_w:
+        pad.load(draft.strokes)
+    draft.width = pad_w
+    stored_name = state.inspection.signer_name or ""
 
-    async def on_name(e: Any) -> None:
-        draft["name"] = e.control.value or ""
+    async def on_name(e: ft.Event) -> None:
+        draft.name = e.control.value or ""
 
-    signer = W.field("签名人姓名", draft.get("name", stored_name), hint="现场负责人", on_change=on_name)
-    signed_note = ft.Text("已签名（记录未修改）" if state.signature_valid else "", size=14, color=T.OK,
+    signer = W.field(S.SIGNER_FIELD, draft.name if draft.name is not None else stored_name, hint=S.SIGNER_HINT,
+                     on_change=on_name)
+    signed_note = ft.Text(S.SIGNED_UNCHANGED if state.signature_valid else "", size=14, color=T.OK,
                           visible=state.signature_valid)
 
-    async def clear(_e: Any) -> None:
+    async def clear(_e: ft.Event) -> None:
         pad.clear()
-        draft["strokes"] = []
+        draft.strokes = []
         if state.signature_valid:
-            msg = "已清空签名板。已保存的签名仍然有效，重新签名后才会被替换"
-            signed_note.value, signed_note.color, signed_note.visible = msg, T.WARN, True
-            ui.toast(msg)
+            signed_note.value, signed_note.color, signed_note.visible = S.PAD_CLEARED, T.WARN, True
+            ui.toast(S.PAD_CLEARED)
 
-    async def complete(_e: Any) -> None:
+    async def complete(_e: ft.Event) -> None:
         err.visible = False
         name = (signer.value or "").strip()
         try:
             if not pad.empty:
-                png = pad.to_png()
-                await ui.call(lambda: device.inspections.sign(inspection_id, signer_name=name, png=png))
+                await ui.call(device.inspections.sign, inspection_id, signer_name=name, png=pad.to_png())
             elif not state.signature_valid:
-                err.value, err.visible = "请现场负责人在签名板上签名", True
+                err.value, err.visible = S.NEED_SIGNATURE, True
                 return
             elif name != stored_name.strip():
-                err.value, err.visible = "签名人姓名已修改，请在签名板上重新签名", True
+                err.value, err.visible = S.SIGNER_CHANGED, True
                 return
             await ui.call(device.inspections.complete, inspection_id)
-        except Exception as exc:  # noqa: BLE001 - CompletionRefused / InvalidAnswer carry Chinese text
-            problems = getattr(exc, "problems", None)
-            if problems:
-                show_problems(problems)
-                err.value, err.visible = "还不能完成检查，请先处理上面的问题", True
-            else:
-                err.value, err.visible = W.error_message(exc), True
+        except CompletionRefused as exc:
+            show_problems(exc.problems)
+            err.value, err.visible = S.CANNOT_COMPLETE, True
+            return
+        except AnXunError as exc:
+            err.value, err.visible = message_for(exc), True
             return
         ui.signature_drafts.pop(inspection_id, None)
-        ui.toast("检查已完成")
+        ui.toast(S.COMPLETED)
         await ui.render()
 
-    body = [
-        summary_card,
-        problems_col,
-    ]
-    if hazard_list.controls:
-        body += [W.section_title(f"本次隐患（{len(hazard_list.controls)}）"), hazard_list]
-    body += [
-        W.button("返回检查", ui.go_handler(f"/run/{inspection_id}"), variant="outlined",
+    return problems_col, [
+        W.button(S.BACK_TO_INSPECTION, ui.go_handler(f"/run/{inspection_id}"), variant="outlined",
                  icon=ft.Icons.ARROW_BACK),
-        W.section_title("现场负责人签名"),
-        ft.Text("签名即确认以上检查结果和隐患整改要求；签名后如修改记录需重新签名。", size=14, color=T.MUTED),
+        W.section_title(S.SIGNATURE_SECTION),
+        ft.Text(S.SIGNATURE_MEANS, size=14, color=T.MUTED),
         signer,
         ft.Row([pad.control], alignment=ft.MainAxisAlignment.CENTER),
-        ft.Row([W.button("清除签名", clear, variant="outlined", icon=ft.Icons.CLEAR), signed_note], wrap=True),
+        ft.Row([W.button(S.CLEAR_SIGNATURE, clear, variant="outlined", icon=ft.Icons.CLEAR), signed_note],
+               wrap=True),
         err,
-        W.button("完成检查", complete, variant="ok", icon=ft.Icons.TASK_ALT, height=60),
+        W.button(S.COMPLETE, complete, variant="ok", icon=ft.Icons.TASK_ALT, height=60),
     ]
-    return ui.view("完成检查", body, parent=f"/run/{inspection_id}")

@@ -1,55 +1,66 @@
-"""Hazard sheet: description, severity, location, photos, 整改责任单位/要求/期限 — each saved on change."""
+"""Hazard sheet: description, severity, location, photos, 整改责任单位/要求/期限 — each saved on change;
+leaving (button, back arrow, Android back) saves what was typed first and stays when it is refused."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date
-from typing import Any
 
 import flet as ft
 
-from app.services import HazardEdit, severity_label
+from app.services import (
+    DRAFT,
+    GENERAL,
+    HAZARD_FIELDS,
+    MAJOR,
+    AnXunError,
+    HazardEdit,
+    HazardRow,
+    severity_label,
+)
 
+from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .autosave import AutoSaver
+from .errors import message_for
+from .shell import AppUI
 
-log = logging.getLogger(__name__)
+#: The fields typed into, by ``HazardEdit`` name.
+TEXT_FIELDS = ("description", "location", "rect_unit", "requirement", "deadline")
 
 
-async def build(ui: Any, hazard_id: str) -> ft.View:
+async def build(ui: AppUI, hazard_id: str) -> ft.View:
     device = ui.device
     h = await ui.call(device.hazards.get, hazard_id)
     editable = h.editable
-    back = f"/run/{h.inspection_id}" if h.inspection_id and h.inspection_status == "draft" else f"/ledger/{h.id}"
+    back = f"/run/{h.inspection_id}" if h.inspection_id and h.inspection_status == DRAFT else f"/ledger/{h.id}"
     err = W.error_text()
     saved = ft.Text("", size=14, color=T.OK)
-    photos = await ui.thumbnails(h.photo_shas)
-    photo_count = ft.Text(f"照片 {len(h.photo_shas)} 张", size=15, color=T.TEXT, key="photo-count")
-    photo_note = ft.Text("此项隐患需要至少一张照片", size=14, color=T.DANGER,
+    photos = await ui.photos.thumbnails(h.photo_shas)
+    photo_count = ft.Text(S.PHOTO_COUNT.format(n=len(h.photo_shas)), size=15, color=T.TEXT, key="photo-count")
+    photo_note = ft.Text(S.PHOTO_REQUIRED, size=14, color=T.DANGER,
                          visible=bool(h.photo_required and not h.photo_shas))
-    values = {"description": h.description, "location": h.location, "rect_unit": h.rect_unit,
-              "requirement": h.requirement, "deadline": h.deadline.isoformat()}
+    #: what is saved, as the fields show it
+    values = _field_values(h)
 
-    async def persist(**changes: Any) -> Any:
+    async def persist(edit: HazardEdit) -> HazardRow | None:
         try:
-            row = await ui.call(lambda: device.hazards.edit(hazard_id, HazardEdit(**changes)))
-        except Exception as exc:  # noqa: BLE001 - shown in Chinese (unexpected ones are logged)
-            err.value, err.visible = W.error_message(exc), True
+            row = await ui.call(device.hazards.edit, hazard_id, edit)
+        except AnXunError as exc:
+            err.value, err.visible = message_for(exc), True
             saved.value = ""
             return None
         err.value, err.visible = "", False
-        saved.value = "已保存"
-        for k in values:
-            v = getattr(row, k)
-            values[k] = v.isoformat() if isinstance(v, date) else v
+        saved.value = S.SAVED
+        values.update(_field_values(row))
         return row
 
     async def save_field(name: str, value: str) -> bool:
         if value == values[name]:
             return True
-        return await persist(**{name: value}) is not None
+        return await persist(HazardEdit(**{name: value})) is not None
 
-    saver = W.AutoSaver(ui.page, save_field)
+    saver = AutoSaver(ui.page, save_field)
     fields: dict[str, ft.TextField] = {}
 
     async def flush() -> bool:
@@ -66,56 +77,49 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
 
     ui.on_leave = flush  # the AppBar back arrow / Android back save first, like the button below
 
-    async def leave(_e: Any) -> None:
+    async def leave(_e: ft.Event) -> None:
         await ui.go(back)  # go() runs flush(); it stays here when a save fails
 
-    def tf(name: str, label: str, value: str, **kw: Any) -> ft.TextField:
-        fields[name] = W.field(label, value, on_blur=saver.on_blur(name), on_change=saver.on_change(name),
+    def tf(name: str, label: str, **kw: object) -> ft.TextField:
+        fields[name] = W.field(label, values[name], on_blur=saver.on_blur(name), on_change=saver.on_change(name),
                                read_only=not editable, **kw)
         return fields[name]
 
-    description = tf("description", "隐患描述", h.description, multiline=True)
-    location = tf("location", "隐患部位", h.location, hint="如：3号楼北侧消防车道")
-    rect_unit = tf("rect_unit", "整改责任单位", h.rect_unit, hint="如：XX物业服务中心")
-    requirement = tf("requirement", "整改要求", h.requirement, multiline=True)
-    deadline = tf("deadline", "整改期限（年-月-日）", h.deadline.isoformat(), on_submit=saver.on_blur("deadline"),
+    description = tf("description", HAZARD_FIELDS["description"], multiline=True)
+    location = tf("location", HAZARD_FIELDS["location"], hint=S.LOCATION_HINT)
+    rect_unit = tf("rect_unit", HAZARD_FIELDS["rect_unit"], hint=S.RECT_UNIT_HINT)
+    requirement = tf("requirement", HAZARD_FIELDS["requirement"], multiline=True)
+    deadline = tf("deadline", S.DEADLINE_FIELD, on_submit=saver.on_blur("deadline"),
                   keyboard=ft.KeyboardType.DATETIME)
 
     async def on_severity(key: str) -> None:
         # The service moves an untouched (default) 整改期限 to the new severity's default.
-        row = await persist(severity=key)
+        row = await persist(HazardEdit(severity=key))
         if row is not None:
             deadline.value = row.deadline.isoformat()
         ui.page.update()
 
-    severity = W.choice_chips([("一般", severity_label("一般")), ("重大", severity_label("重大"))],
-                              h.severity, on_severity)
+    severity = W.choice_chips([(s, severity_label(s)) for s in (GENERAL, MAJOR)], h.severity, on_severity)
     severity.disabled = not editable
 
-    async def pick_deadline(_e: Any) -> None:
-        async def picked(e: Any) -> None:
-            d = W.picked_date(e.control.value)
-            if d is None:
-                return
-            deadline.value = d.isoformat()
-            saver.pending.pop("deadline", None)
-            await persist(deadline=d.isoformat())
-            ui.page.update()
+    async def picked_deadline(day: date) -> None:
+        deadline.value = day.isoformat()
+        saver.pending.pop("deadline", None)
+        await persist(HazardEdit(deadline=day.isoformat()))
+        ui.page.update()
 
+    async def pick_deadline(_e: ft.Event) -> None:
         try:
             current = date.fromisoformat(values["deadline"])
         except ValueError:
             current = h.deadline
-        ui.page.show_dialog(ft.DatePicker(
-            value=W.picker_value(current), first_date=W.picker_value(date(2000, 1, 1)),
-            last_date=W.picker_value(date(2100, 12, 31)), on_change=picked, help_text="整改期限",
-            cancel_text="取消", confirm_text="确定"))
+        ui.page.show_dialog(W.date_picker(picked_deadline, value=current, help_text=HAZARD_FIELDS["deadline"]))
 
-    async def add_photo(_e: Any) -> None:
+    async def add_photo(_e: ft.Event) -> None:
         try:
-            blobs = await ui.pick_photos()
-        except Exception as exc:  # noqa: BLE001 - PhotoUploadFailed.message, else logged
-            err.value, err.visible = W.error_message(exc), True
+            blobs = await ui.photos.pick()
+        except AnXunError as exc:
+            err.value, err.visible = message_for(exc), True
             ui.page.update()
             return
         if not blobs:
@@ -124,15 +128,14 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
         for data in blobs:
             try:
                 await ui.call(device.evidence.add_to_hazard, hazard_id, data)
-            except Exception as exc:  # noqa: BLE001 - PhotoError.message
-                problems.append(W.error_message(exc))
+            except AnXunError as exc:  # e.g. not an image: the others are still stored
+                problems.append(message_for(exc))
         row = await ui.call(device.hazards.get, hazard_id)
-        new_row = await ui.thumbnails(row.photo_shas)
-        photos.controls = new_row.controls
-        photo_count.value = f"照片 {len(row.photo_shas)} 张"
+        photos.controls = (await ui.photos.thumbnails(row.photo_shas)).controls
+        photo_count.value = S.PHOTO_COUNT.format(n=len(row.photo_shas))
         photo_note.visible = bool(row.photo_required and not row.photo_shas)
-        err.value, err.visible = "；".join(problems), bool(problems)
-        saved.value = "照片已保存" if not problems else ""
+        err.value, err.visible = S.LIST_SEPARATOR.join(problems), bool(problems)
+        saved.value = S.PHOTOS_SAVED if not problems else ""
         ui.page.update()
 
     body: list[ft.Control] = [
@@ -140,26 +143,31 @@ async def build(ui: Any, hazard_id: str) -> ft.View:
                wrap=True),
     ]
     if not editable:
-        body.append(W.banner("检查已完成或隐患已销号，隐患信息只读；整改进度请在隐患台账中处理",
-                             fg=T.WARN, bg=T.WARN_BG, icon=ft.Icons.LOCK_OUTLINE))
+        body.append(W.banner(S.HAZARD_READ_ONLY, fg=T.WARN, bg=T.WARN_BG, icon=ft.Icons.LOCK_OUTLINE))
     body += [
         description,
-        ft.Text("严重程度", size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
+        ft.Text(HAZARD_FIELDS["severity"], size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
         severity,
         location,
-        ft.Text("照片", size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
-        ft.Row([W.button("添加照片", add_photo, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
+        ft.Text(S.PHOTO, size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
+        ft.Row([W.button(S.ADD_PHOTO, add_photo, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
                          disabled=not editable), photo_count], wrap=True),
         photo_note,
         photos,
         rect_unit,
         requirement,
         ft.Row([ft.Container(deadline, expand=True),
-                W.button("选择日期", pick_deadline, variant="outlined", icon=ft.Icons.CALENDAR_MONTH,
+                W.button(S.PICK_DATE, pick_deadline, variant="outlined", icon=ft.Icons.CALENDAR_MONTH,
                          disabled=not editable)]),
         err,
         saved,
-        W.button("返回检查" if back.startswith("/run/") else "返回台账", leave,
+        W.button(S.BACK_TO_INSPECTION if back.startswith("/run/") else S.BACK_TO_LEDGER, leave,
                  icon=ft.Icons.ARROW_BACK),
     ]
-    return ui.view("隐患信息", body, parent=back)
+    return ui.view(S.HAZARD_TITLE, body, parent=back)
+
+
+def _field_values(h: HazardRow) -> dict[str, str]:
+    """The saved text of each field, e.g. ``{"deadline": "2026-12-20", …}``."""
+    values = {name: getattr(h, name) for name in TEXT_FIELDS}
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}

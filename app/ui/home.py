@@ -1,43 +1,45 @@
-"""Home: who is inspecting, sync status (always visible), start / resume, overdue hazards first."""
+"""Home: who is inspecting, sync status (always visible), start or resume, overdue hazards first."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import flet as ft
 
 from app.services import LedgerFilter
 
+from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .shell import AppUI
+from .sync_badge import sync_badge
 
+#: Overdue hazards listed on home; more reads "20+" (the ledger has them all).
 OVERDUE_LIMIT = 20
 
 
-async def build(ui: Any) -> ft.View:
+async def build(ui: AppUI) -> ft.View:
     device = ui.device
     settings = await ui.call(device.settings.current)
     status = await ui.call(device.sync.status)
     drafts = await ui.call(device.inspections.drafts)
-    overdue = await ui.call(lambda: device.hazards.ledger(LedgerFilter(overdue=True), limit=OVERDUE_LIMIT + 1))
+    overdue = await ui.call(device.hazards.ledger, LedgerFilter(overdue=True), limit=OVERDUE_LIMIT + 1)
     more_overdue = len(overdue) > OVERDUE_LIMIT
     overdue = overdue[:OVERDUE_LIMIT]
 
-    name = getattr(settings, "inspector_name", "") or ""
+    name = settings.inspector_name
     who = ft.Row(
         [
             ft.Icon(ft.Icons.BADGE_OUTLINED, color=T.PRIMARY),
-            ft.Text(f"检查员：{name}" if name else "检查员：未设置（请到“设置”填写）",
+            ft.Text(S.INSPECTOR.format(name=name) if name else S.INSPECTOR_NOT_SET,
                     size=17, weight=ft.FontWeight.W_600, color=T.TEXT if name else T.DANGER, expand=True),
         ]
     )
     actions = ft.ResponsiveRow(
         [
-            ft.Container(W.button("新建检查", ui.go_handler("/sites"), icon=ft.Icons.ADD_TASK, height=60),
+            ft.Container(W.button(S.NEW_INSPECTION, ui.go_handler("/sites"), icon=ft.Icons.ADD_TASK, height=60),
                          col={"xs": 12, "md": 4}),
-            ft.Container(W.button("隐患台账", ui.go_handler("/ledger"), variant="outlined",
+            ft.Container(W.button(S.LEDGER, ui.go_handler("/ledger"), variant="outlined",
                                   icon=ft.Icons.LIST_ALT, height=60), col={"xs": 6, "md": 4}),
-            ft.Container(W.button("设置", ui.go_handler("/settings"), variant="outlined",
+            ft.Container(W.button(S.SETTINGS, ui.go_handler("/settings"), variant="outlined",
                                   icon=ft.Icons.SETTINGS_OUTLINED, height=60), col={"xs": 6, "md": 4}),
         ],
         spacing=10, run_spacing=10,
@@ -46,38 +48,40 @@ async def build(ui: Any) -> ft.View:
     overdue_col = ft.Column(spacing=8)
     if overdue:
         n = f"{OVERDUE_LIMIT}+" if more_overdue else str(len(overdue))
-        overdue_col.controls.append(W.section_title(f"逾期隐患（{n}）"))
+        overdue_col.controls.append(W.section_title(S.OVERDUE_HAZARDS.format(n=n)))
         for h in overdue:
             overdue_col.controls.append(W.card(
                 ft.Column([
                     ft.Row([W.overdue_pill(), W.status_pill(h.status), W.severity_pill(h.severity)], wrap=True),
                     ft.Text(h.description, size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
-                    ft.Text(f"{h.site_name} · 期限 {W.fmt_dt(h.deadline)}", size=14, color=T.MUTED),
+                    ft.Text(S.SITE_AND_DEADLINE.format(site=h.site_name, deadline=W.fmt_dt(h.deadline)), size=14,
+                            color=T.MUTED),
                 ], spacing=4),
                 on_click=ui.go_handler(f"/ledger/{h.id}"), border=T.DANGER,
             ))
 
     drafts_col = ft.Column(spacing=8)
-    drafts_col.controls.append(W.section_title(f"未完成的检查（{len(drafts)}）"))
+    drafts_col.controls.append(W.section_title(S.DRAFTS.format(n=len(drafts))))
     if not drafts:
-        drafts_col.controls.append(ft.Text("暂无草稿。点“新建检查”开始。", color=T.MUTED, size=15))
+        drafts_col.controls.append(ft.Text(S.NO_DRAFTS, color=T.MUTED, size=15))
     for d in drafts:
         pct = (d.answered / d.total) if d.total else 0
         drafts_col.controls.append(W.card(
             ft.Column([
                 ft.Text(d.site_name, size=17, weight=ft.FontWeight.W_700, color=T.TEXT),
-                ft.Text(f"{d.checklist_title} · 已答 {d.answered}/{d.total}", size=15, color=T.MUTED),
+                ft.Text(S.DRAFT_PROGRESS.format(checklist=d.checklist_title, answered=d.answered, total=d.total),
+                        size=15, color=T.MUTED),
                 # Out of the semantics tree, so the card reads (and is found) as one 继续检查 button.
                 ft.Semantics(exclude_semantics=True,
                              content=ft.ProgressBar(value=pct, color=T.PRIMARY, bgcolor=T.SURFACE, height=6)),
-                ft.Text("继续检查 ›", size=15, color=T.PRIMARY, weight=ft.FontWeight.W_700),
+                ft.Text(S.RESUME, size=15, color=T.PRIMARY, weight=ft.FontWeight.W_700),
             ], spacing=4),
             on_click=ui.go_handler(f"/run/{d.inspection_id}"),
         ))
 
     body: list[ft.Control] = [
         who,
-        W.sync_badge(status, ui.online),
+        sync_badge(status, ui.online),
         actions,
     ]
     if ui.wide:
@@ -88,4 +92,4 @@ async def build(ui: Any) -> ft.View:
         if overdue:
             body.append(overdue_col)
         body.append(drafts_col)
-    return ui.view("安巡 · 现场检查", body, parent=None)
+    return ui.view(S.HOME_TITLE, body, parent=None)

@@ -6,40 +6,44 @@ from typing import Any
 
 import flet as ft
 
+from app.services import AnXunError, AppSettings
+
+from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .autosave import AutoSaver
+from .errors import message_for
+from .shell import AppUI
 
-QUALITIES = [(60, "省流量 60"), (80, "标准 80"), (95, "高清 95")]
-SCALES = [(1.0, "标准"), (1.2, "大"), (1.4, "特大")]
 
-
-async def build(ui: Any) -> ft.View:
+async def build(ui: AppUI) -> ft.View:
     device = ui.device
-    s = await ui.call(device.settings.current)
+    current = await ui.call(device.settings.current)
     err = W.error_text()
     saved = ft.Text("", size=14, color=T.OK, key="settings-saved")
-    values = s.model_dump() if hasattr(s, "model_dump") else dict(vars(s))
+    #: what is saved
+    values: dict[str, Any] = current.model_dump()
 
-    async def persist(**changes: Any) -> bool:
+    async def persist(**changes: Any) -> AppSettings | None:
         try:
-            new = await ui.call(lambda: device.settings.update(**changes))
-        except Exception as exc:  # noqa: BLE001 - InvalidAnswer.message; unexpected ones are logged
-            err.value, err.visible = W.error_message(exc), True
+            new = await ui.call(device.settings.update, **changes)
+        except AnXunError as exc:
+            err.value, err.visible = message_for(exc), True
             saved.value = ""
             ui.page.update()
-            return False
-        values.update(new.model_dump() if hasattr(new, "model_dump") else changes)
+            return None
+        values.update(new.model_dump())
         err.value, err.visible = "", False
-        saved.value = "已保存"
+        saved.value = S.SAVED
         ui.page.update()
-        return True
+        return new
 
     async def save_field(name: str, value: Any) -> bool:
         if values.get(name) == value:
             return True
-        return await persist(**{name: value})
+        return await persist(**{name: value}) is not None
 
-    saver = W.AutoSaver(ui.page, save_field)
+    saver = AutoSaver(ui.page, save_field)
     fields: dict[str, ft.TextField] = {}
 
     async def flush() -> bool:
@@ -63,43 +67,39 @@ async def build(ui: Any) -> ft.View:
     async def on_scale(key: str) -> None:
         await flush()  # the re-render below rebuilds the fields
         scale = float(key)
-        if await persist(text_scale=scale):
-            from . import theme
-
+        if await persist(text_scale=scale) is not None:
             ui.scale = scale
-            theme.apply(ui.page, scale)
+            T.apply(ui.page, scale)
             await ui.render()
 
-    async def on_watermark(e: Any) -> None:
+    async def on_watermark(e: ft.Event) -> None:
         await persist(watermark=bool(e.control.value))
 
-    q = int(values.get("photo_quality") or 80)
-    q_options = [(str(v), lbl) for v, lbl in QUALITIES]
-    if str(q) not in dict(q_options):
-        q_options.append((str(q), f"当前 {q}"))
-    sc = float(values.get("text_scale") or 1.0)
-    sc_options = [(str(v), lbl) for v, lbl in SCALES]
-    if str(sc) not in dict(sc_options):
-        sc_options.append((str(sc), f"当前 {sc:g}"))
+    quality = current.photo_quality
+    qualities = [(str(v), label) for v, label in S.QUALITIES.items()]
+    if quality not in S.QUALITIES:
+        qualities.append((str(quality), S.CURRENT_VALUE.format(value=quality)))
+    scale = current.text_scale
+    scales = [(str(v), label) for v, label in S.SCALES.items()]
+    if scale not in S.SCALES:
+        scales.append((str(scale), S.CURRENT_VALUE.format(value=f"{scale:g}")))
 
     body: list[ft.Control] = [
-        W.section_title("检查员"),
-        text_field("检查员姓名", "inspector_name"),
-        text_field("检查员编号", "inspector_id"),
-        W.section_title("数据同步"),
-        text_field("数据中心地址", "endpoint_url", hint="https://…", keyboard=ft.KeyboardType.URL),
-        text_field("用户名", "username"),
-        text_field("密码", "password", password=True),
-        W.section_title("照片"),
-        ft.Text("照片质量", size=16, color=T.TEXT),
-        W.choice_chips(q_options, str(q), on_quality),
-        ft.Switch(label="照片加水印（时间、场所、检查员）", value=bool(values.get("watermark")),
-                  on_change=on_watermark, label_text_style=ft.TextStyle(size=16, color=T.TEXT),
-                  active_color=T.PRIMARY, height=T.TOUCH),
-        W.section_title("显示"),
-        ft.Text("字号", size=16, color=T.TEXT),
-        W.choice_chips(sc_options, str(sc), on_scale),
+        W.section_title(S.INSPECTOR_SECTION),
+        text_field(S.INSPECTOR_NAME, "inspector_name"),
+        text_field(S.INSPECTOR_ID, "inspector_id"),
+        W.section_title(S.SYNC_SECTION),
+        text_field(S.ENDPOINT_URL, "endpoint_url", hint=S.ENDPOINT_HINT, keyboard=ft.KeyboardType.URL),
+        text_field(S.USERNAME, "username"),
+        text_field(S.PASSWORD, "password", password=True),
+        W.section_title(S.PHOTO),
+        ft.Text(S.PHOTO_QUALITY, size=16, color=T.TEXT),
+        W.choice_chips(qualities, str(quality), on_quality),
+        W.switch(S.WATERMARK, current.watermark, on_watermark),
+        W.section_title(S.DISPLAY_SECTION),
+        ft.Text(S.TEXT_SIZE, size=16, color=T.TEXT),
+        W.choice_chips(scales, str(scale), on_scale),
         err,
         saved,
     ]
-    return ui.view("设置", body, parent="/")
+    return ui.view(S.SETTINGS, body, parent="/")

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 import flet.canvas as cv
 
+from . import strings as S
 from . import theme as T
-
-Stroke = list[tuple[float, float]]
+from .drafts import Stroke
+from .errors import guard
 
 
 def strokes_to_png(strokes: list[Stroke], width: float, height: float, *, scale: float = 2.0,
                    line_width: float = 3.0) -> bytes:
-    """Render strokes (pad coordinates) as a black-on-white PNG."""
+    """Render strokes (pad coordinates) as a black-on-white PNG.
+
+    :param scale: pixels per pad unit, e.g. ``2.0`` for a crisp record.
+    """
     from PIL import Image, ImageDraw
 
     w, h = max(1, int(width * scale)), max(1, int(height * scale))
@@ -37,18 +42,21 @@ def strokes_to_png(strokes: list[Stroke], width: float, height: float, *, scale:
 
 
 class SignaturePad:
-    """A white pad; ``strokes`` holds what was drawn, ``control`` is what to add to the page."""
+    """A white pad; ``strokes`` holds what was drawn, ``control`` is what to add to the page.
 
-    def __init__(self, width: float = 340, height: float = 180, on_change: Any = None):
+    :param on_change: called after each stroke, e.g. to keep the strokes in a draft.
+    """
+
+    def __init__(self, width: float = 340, height: float = 180, on_change: Callable[[], None] | None = None):
         self.width = width
         self.height = height
         self.strokes: list[Stroke] = []
         self.on_change = on_change
         self.canvas = cv.Canvas(shapes=[], width=width, height=height)
         # #5F6368 on white is 6.3:1 (WCAG AA needs 4.5:1).
-        self.hint = ft.Text("请在此处签名", size=16, color="#5F6368")
+        self.hint = ft.Text(S.SIGN_HERE, size=16, color="#5F6368")
         self.control = ft.Semantics(
-            label="签名板",
+            label=S.SIGNATURE_PAD,
             content=ft.GestureDetector(
                 content=ft.Container(
                     ft.Stack([ft.Container(self.hint, alignment=ft.Alignment.CENTER, width=width, height=height),
@@ -57,10 +65,10 @@ class SignaturePad:
                     width=width + 4, height=height + 4,
                 ),
                 # Axis drags (not pan) so the pad wins the gesture arena against the page scroll.
-                on_vertical_drag_start=self._start, on_vertical_drag_update=self._move,
-                on_vertical_drag_end=self._end,
-                on_horizontal_drag_start=self._start, on_horizontal_drag_update=self._move,
-                on_horizontal_drag_end=self._end,
+                on_vertical_drag_start=guard(self._start), on_vertical_drag_update=guard(self._move),
+                on_vertical_drag_end=guard(self._end),
+                on_horizontal_drag_start=guard(self._start), on_horizontal_drag_update=guard(self._move),
+                on_horizontal_drag_end=guard(self._end),
                 drag_interval=16,
             ),
         )
@@ -73,7 +81,7 @@ class SignaturePad:
         return ft.Paint(color="#000000", stroke_width=3, style=ft.PaintingStyle.STROKE,
                         stroke_cap=ft.StrokeCap.ROUND, stroke_join=ft.StrokeJoin.ROUND)
 
-    def _point(self, pos: Any) -> tuple[float, float]:
+    def _point(self, pos: ft.Offset) -> tuple[float, float]:
         x = min(max(float(pos.x), 0.0), self.width)
         y = min(max(float(pos.y), 0.0), self.height)
         return x, y
@@ -95,7 +103,7 @@ class SignaturePad:
         self.strokes[-1].append(self._point(e.local_position))
         self._redraw_last()
 
-    async def _end(self, _e: Any) -> None:
+    async def _end(self, _e: ft.DragEndEvent) -> None:
         if self.on_change:
             self.on_change()
 

@@ -1,10 +1,13 @@
-"""Look and feel: bundled CJK font, high-contrast light theme for sunlight, text scaling."""
+"""Look and feel: bundled CJK font, high-contrast light theme for sunlight, the 字号 setting
+(``build_theme(scale)`` for themed text, ``scale_text`` for sizes a screen sets itself)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import flet as ft
+
+from app.services import AWAITING_REVIEW, CLOSED, PENDING, RECTIFYING
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 FONT_FAMILY = "AnXunCJK"
@@ -26,7 +29,9 @@ OK_BG = "#E6F4E7"
 
 #: 红黄蓝 rating colours.
 RATING_COLOURS = {"红": "#C62828", "黄": "#F9A825", "蓝": "#1565C0"}
-STATUS_COLOURS = {"待整改": DANGER, "整改中": WARN, "待复查": PRIMARY, "已销号": OK}
+#: Text on a rating colour (dark on yellow, white on the others).
+RATING_TEXT_COLOURS = {"红": ON_PRIMARY, "黄": TEXT, "蓝": ON_PRIMARY}
+STATUS_COLOURS = {PENDING: DANGER, RECTIFYING: WARN, AWAITING_REVIEW: PRIMARY, CLOSED: OK}
 
 TOUCH = 48  # minimum touch target (px)
 WIDE = 800  # list + detail side by side from this width
@@ -99,3 +104,31 @@ def apply(page: ft.Page, scale: float = 1.0) -> None:
     page.theme_mode = ft.ThemeMode.LIGHT
     page.theme = build_theme(scale)
     page.bgcolor = BG
+
+
+_CHILD_ATTRS = ("appbar", "title", "leading", "actions", "content", "controls", "label", "subtitle",
+                "trailing", "suffix", "helper")
+
+
+def scale_text(control: object, scale: float, _seen: set[int] | None = None) -> None:
+    """Apply the 字号 setting to explicit text sizes (``Text.size``, ``TextField.text_size``).
+
+    :param scale: e.g. ``1.2`` (大); each control is scaled once, however often a panel re-renders.
+    """
+    seen = _seen if _seen is not None else set()
+    if control is None or id(control) in seen or not isinstance(control, ft.BaseControl):
+        return
+    seen.add(id(control))
+    if not getattr(control, "_anxun_scaled", False):
+        if isinstance(control, ft.Text) and control.size:
+            control.size = round(control.size * scale, 1)
+        if isinstance(control, ft.TextField) and control.text_size:
+            control.text_size = round(control.text_size * scale, 1)
+        control._anxun_scaled = True
+    for attr in _CHILD_ATTRS:
+        child = getattr(control, attr, None)
+        if isinstance(child, list):
+            for c in child:
+                scale_text(c, scale, seen)
+        else:
+            scale_text(child, scale, seen)

@@ -1,36 +1,25 @@
-"""Small reusable controls: big touch-friendly buttons, status chips, the sync badge."""
+"""The controls screens are built from: big touch-friendly buttons, fields, chips, pills, cards,
+the date picker.
+
+Every factory that takes a handler wraps it in ``errors.guard``, so an error a screen did not
+expect is reported in a snack bar instead of crashing the session; a screen that builds a Flet
+control with a handler itself wraps it the same way.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta, timezone
+import inspect
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import flet as ft
 
-from app.services import AnXunError
+from app.services import MAJOR, SEVERITY_SHORT, format_local, local_day, local_midnight
 
+from . import strings as S
 from . import theme as T
-
-log = logging.getLogger(__name__)
-
-Handler = Callable[..., Any] | None
-
-#: China Standard Time (no DST): the field's calendar day.
-CST = timezone(timedelta(hours=8))
-
-
-def error_message(exc: BaseException) -> str:
-    """The Chinese text to show for ``exc``; unexpected errors are logged and get a generic text."""
-    if isinstance(exc, AnXunError):
-        return exc.message
-    msg = getattr(exc, "message", None)
-    if isinstance(msg, str) and msg:
-        return msg  # e.g. the shell's PhotoUploadFailed
-    log.error("unexpected error", exc_info=exc)
-    return "保存失败，请重试"
+from .errors import Handler, guard, guard_optional
 
 
 def mounted(control: ft.BaseControl) -> bool:
@@ -43,88 +32,53 @@ def mounted(control: ft.BaseControl) -> bool:
 
 def picked_date(value: Any) -> date | None:
     """A DatePicker value as a calendar date. Flet 1.0.5 sends datetimes as UTC (tz-aware): a day
-    picked in a UTC+8 browser arrives as 16:00 the previous day, so convert to UTC+8 first."""
+    picked in a UTC+8 browser arrives as 16:00 the previous day, so it is read in UTC+8."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.astimezone(CST).date() if value.tzinfo else value.date()
+        return local_day(value) if value.tzinfo else value.date()
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
 
 
 def picker_value(d: date) -> datetime:
-    """``d`` as the DatePicker's initial value: midnight in UTC+8 (the inverse of picked_date)."""
-    return datetime(d.year, d.month, d.day, tzinfo=CST)
+    """``d`` as a DatePicker value: midnight in UTC+8 (the inverse of ``picked_date``)."""
+    return local_midnight(d)
 
 
-class AutoSaver:
-    """Debounced autosave for text fields: ``save(name, value)`` runs 0.8 s after the last keystroke
-    of a burst, and at once on blur / submit / ``flush()`` (call it before leaving the screen).
+def date_picker(on_pick: Callable[[date], Any], *, value: date | None = None,
+                help_text: str = S.PICK_DATE) -> ft.DatePicker:
+    """A date picker dialog (open it with ``page.show_dialog``); ``on_pick(day)`` gets the day picked.
 
-    ``save`` is ``async (name, value) -> bool``; ``flush()`` returns False if any save failed."""
+    :param value: the day it opens on, e.g. the current 整改期限; ``None`` = today.
+    """
+    async def changed(e: ft.Event) -> None:
+        day = picked_date(e.control.value)
+        if day is not None:
+            result = on_pick(day)
+            if inspect.isawaitable(result):
+                await result
 
-    def __init__(self, page: ft.Page, save: Callable[[str, Any], Awaitable[bool]], *, delay: float = 0.8):
-        self.page = page
-        self.save = save
-        self.delay = delay
-        self.pending: dict[str, Any] = {}
-        self._task: asyncio.Task | None = None
-        self._lock = asyncio.Lock()
-
-    def _cancel(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-        self._task = None
-
-    def changed(self, name: str, value: Any) -> None:
-        self.pending[name] = value
-        self._cancel()
-        self._task = asyncio.get_running_loop().create_task(self._later())
-
-    async def _later(self) -> None:
-        try:
-            await asyncio.sleep(self.delay)
-        except asyncio.CancelledError:
-            return
-        self._task = None
-        await self.flush()
-        if self.page is not None:
-            self.page.update()  # background task: no auto-update
-
-    async def flush(self) -> bool:
-        self._cancel()
-        ok = True
-        async with self._lock:
-            while self.pending:
-                name, value = next(iter(self.pending.items()))
-                del self.pending[name]
-                ok = bool(await self.save(name, value)) and ok
-        return ok
-
-    def on_change(self, name: str) -> Callable[[Any], Awaitable[None]]:
-        async def handler(e: Any) -> None:
-            self.changed(name, (e.control.value or "").strip())
-
-        return handler
-
-    def on_blur(self, name: str) -> Callable[[Any], Awaitable[None]]:
-        async def handler(e: Any) -> None:
-            self.pending[name] = (e.control.value or "").strip()
-            await self.flush()
-
-        return handler
+    return ft.DatePicker(
+        value=picker_value(value) if value is not None else None,
+        first_date=picker_value(date(2000, 1, 1)), last_date=picker_value(date(2100, 12, 31)),
+        on_change=guard(changed), help_text=help_text, cancel_text=S.CANCEL, confirm_text=S.CONFIRM,
+    )
 
 
-def button(label: str, on_click: Handler = None, *, variant: str = "filled", icon: Any = None,
+def button(label: str, on_click: Handler | None = None, *, variant: str = "filled", icon: Any = None,
            height: int = 52, expand: bool | int | None = None, disabled: bool = False,
            width: float | None = None, key: str | None = None, data: Any = None,
            size: float = 17) -> ft.Control:
-    """A large button whose accessible name is ``label`` (tests find it by role + name)."""
+    """A large button whose accessible name is ``label`` (tests find it by role + name).
+
+    :param variant: ``filled``, ``outlined``, ``text``, ``danger``, ``ok`` or ``selected``.
+    """
     content = ft.Text(label, size=size, weight=ft.FontWeight.W_600, text_align=ft.TextAlign.CENTER)
     shape = ft.RoundedRectangleBorder(radius=10)
     pad = ft.Padding.symmetric(horizontal=18, vertical=8)
-    common = dict(content=content, icon=icon, on_click=on_click, height=height, expand=expand,
+    common = dict(content=content, icon=icon, on_click=guard_optional(on_click), height=height, expand=expand,
                   disabled=disabled, width=width, key=key, data=data)
     filled = {"filled": T.PRIMARY, "danger": T.DANGER, "ok": T.OK, "selected": T.TEXT}
     if variant in filled:
@@ -143,7 +97,7 @@ def icon_button(icon: Any, label: str, on_click: Handler, *, color: str | None =
     """An icon button with an accessible name (a tooltip would be read twice: "返回\n返回")."""
     return ft.Semantics(
         label=label, button=True,
-        content=ft.IconButton(icon=icon, on_click=on_click, icon_color=color,
+        content=ft.IconButton(icon=icon, on_click=guard(on_click), icon_color=color,
                               width=T.TOUCH, height=T.TOUCH),
     )
 
@@ -157,25 +111,25 @@ def pill(label: str, *, fg: str, bg: str, size: float = 14) -> ft.Control:
 
 
 def status_pill(status: str) -> ft.Control:
-    fg = T.STATUS_COLOURS.get(status, T.MUTED)
-    return pill(status, fg=fg, bg=T.BG)
+    return pill(status, fg=T.STATUS_COLOURS.get(status, T.MUTED), bg=T.BG)
 
 
-def severity_pill(sev: str) -> ft.Control:
-    if sev == "重大":
-        return pill("疑似重大", fg=T.ON_PRIMARY, bg=T.DANGER)
-    return pill("一般", fg=T.TEXT, bg=T.SURFACE)
+def severity_pill(severity: str) -> ft.Control:
+    """一般, or 疑似重大 in white on red: the app never calls a hazard 重大 on its own authority."""
+    if severity == MAJOR:
+        return pill(SEVERITY_SHORT[MAJOR], fg=T.ON_PRIMARY, bg=T.DANGER)
+    return pill(SEVERITY_SHORT.get(severity, severity), fg=T.TEXT, bg=T.SURFACE)
 
 
 def overdue_pill() -> ft.Control:
-    return pill("逾期", fg=T.ON_PRIMARY, bg=T.DANGER)
+    return pill(S.OVERDUE, fg=T.ON_PRIMARY, bg=T.DANGER)
 
 
 def card(content: ft.Control, *, padding: int = 14, bgcolor: str = T.BG, border: str = T.BORDER,
-         on_click: Handler = None, key: str | None = None) -> ft.Container:
+         on_click: Handler | None = None, key: str | None = None) -> ft.Container:
     return ft.Container(
         content=content, padding=padding, bgcolor=bgcolor, border=ft.Border.all(1, border),
-        border_radius=12, on_click=on_click, ink=on_click is not None, key=key,
+        border_radius=12, on_click=guard_optional(on_click), ink=on_click is not None, key=key,
     )
 
 
@@ -184,6 +138,7 @@ def section_title(value: str) -> ft.Text:
 
 
 def error_text(value: str = "") -> ft.Text:
+    """The line where a screen shows a refusal (hidden while empty)."""
     return ft.Text(value, color=T.DANGER, size=15, weight=ft.FontWeight.W_600, visible=bool(value))
 
 
@@ -195,75 +150,24 @@ def banner(value: str, *, fg: str = T.DANGER, bg: str = T.DANGER_BG, icon: Any =
     )
 
 
-def fmt_dt(value: Any) -> str:
+def fmt_dt(value: datetime | date | None) -> str:
+    """``2026-11-29 17:46`` in the inspector's time (UTC+8), ``2026-11-29`` for a day, ``""`` for none."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+        return format_local(value)
+    return value.isoformat()
 
 
-def sync_badge(status: Any, online: bool | None) -> ft.Control:
-    """待同步 N 条 · 上次同步 · 在线/离线 · last error. Always visible on the home screen."""
-    pending = getattr(status, "pending", 0) if status is not None else 0
-    last = getattr(status, "last_sync_at", None) if status is not None else None
-    error = getattr(status, "last_error", None) if status is not None else None
-    if online is None and status is not None:
-        online = getattr(status, "online", None)
-    net = {True: "在线", False: "离线", None: "网络状态未知"}[online]
-    net_colour = {True: T.OK, False: T.DANGER, None: T.MUTED}[online]
-    rows: list[ft.Control] = [
-        ft.Row(
-            [
-                ft.Icon(ft.Icons.CLOUD_UPLOAD_OUTLINED, color=T.PRIMARY),
-                ft.Text(f"待同步 {pending} 条", size=16, weight=ft.FontWeight.W_700, color=T.TEXT,
-                        key="sync-pending"),
-                ft.Text(f"上次同步：{fmt_dt(last) if last else '尚未同步'}", size=15, color=T.MUTED),
-                pill(net, fg=net_colour, bg=T.BG, size=13),
-            ],
-            wrap=True, spacing=10, run_spacing=4,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        )
-    ]
-    if error:
-        rows.append(ft.Text(f"同步错误：{error}", color=T.DANGER, size=14))
-    return ft.Container(
-        content=ft.Column(rows, spacing=4), bgcolor=T.SURFACE, border_radius=10,
-        padding=ft.Padding.symmetric(horizontal=12, vertical=8), key="sync-badge",
-    )
-
-
-def sync_strip_text(status: Any, online: bool | None) -> str:
-    """One line for the strip under every AppBar: 待同步 N 条 · 尚未同步/上次同步 … · 在线/离线."""
-    pending = getattr(status, "pending", 0) if status is not None else 0
-    last = getattr(status, "last_sync_at", None) if status is not None else None
-    if online is None and status is not None:
-        online = getattr(status, "online", None)
-    net = {True: "在线", False: "离线", None: "网络未知"}[online]
-    when = f"上次同步 {fmt_dt(last)}" if last else "尚未同步"
-    return f"待同步 {pending} 条 · {when} · {net}"
-
-
-def sync_strip() -> tuple[ft.Container, ft.Text]:
-    label = ft.Text("待同步 … 条", size=14, color=T.TEXT, weight=ft.FontWeight.W_600, key="sync-strip-text")
-    strip = ft.Container(
-        ft.Row([ft.Icon(ft.Icons.CLOUD_UPLOAD_OUTLINED, color=T.PRIMARY, size=18), label], spacing=6,
-               vertical_alignment=ft.CrossAxisAlignment.CENTER),
-        bgcolor=T.SURFACE, border_radius=8, padding=ft.Padding.symmetric(horizontal=10, vertical=4),
-        key="sync-strip",
-    )
-    return strip, label
-
-
-def field(label: str, value: str = "", *, on_blur: Handler = None, on_submit: Handler = None,
-          on_change: Handler = None, multiline: bool = False, keyboard: ft.KeyboardType | None = None,
+def field(label: str, value: str = "", *, on_blur: Handler | None = None, on_submit: Handler | None = None,
+          on_change: Handler | None = None, multiline: bool = False, keyboard: ft.KeyboardType | None = None,
           hint: str | None = None, suffix: str | None = None, password: bool = False,
           read_only: bool = False, expand: bool | int | None = None, width: float | None = None,
           helper: str | None = None) -> ft.TextField:
+    """A text field whose accessible name is ``label`` (tests type into it by that name)."""
     return ft.TextField(
-        label=label, value=value or "", on_blur=on_blur, on_submit=on_submit, on_change=on_change,
+        label=label, value=value or "", on_blur=guard_optional(on_blur), on_submit=guard_optional(on_submit),
+        on_change=guard_optional(on_change),
         multiline=multiline, min_lines=3 if multiline else None, max_lines=6 if multiline else None,
         keyboard_type=keyboard or (ft.KeyboardType.MULTILINE if multiline else ft.KeyboardType.TEXT),
         hint_text=hint, suffix=suffix, password=password, can_reveal_password=password,
@@ -275,17 +179,23 @@ def field(label: str, value: str = "", *, on_blur: Handler = None, on_submit: Ha
 
 def choice_chips(options: list[tuple[str, str]], selected: str | None, on_pick: Callable[[str], Any],
                  *, wrap: bool = True) -> ft.Row:
-    """A row of single-choice chips (role checkbox, accessible name = label)."""
+    """A row of single-choice chips (role checkbox, accessible name = label).
+
+    :param options: ``(key, label)`` pairs, e.g. ``[("重大", "疑似重大隐患（需主管部门认定）")]``.
+    :param on_pick: called with the key picked; may be async.
+    """
     row = ft.Row(wrap=wrap, spacing=8, run_spacing=8, scroll=None if wrap else ft.ScrollMode.AUTO)
 
     def make(key: str, label: str) -> ft.Chip:
-        async def click(e: ft.Event) -> None:
+        async def click(_e: ft.Event) -> None:
             for chip in row.controls:
                 chip.selected = chip.data == key
-            await _maybe_await(on_pick(key))
+            result = on_pick(key)
+            if inspect.isawaitable(result):
+                await result
 
         return ft.Chip(
-            label=ft.Text(label, size=15), selected=key == selected, data=key, on_select=click,
+            label=ft.Text(label, size=15), selected=key == selected, data=key, on_select=guard(click),
             show_checkmark=True, check_color=T.PRIMARY, selected_color="#C5D9F5",
             border_side=ft.BorderSide(1, T.BORDER),
             height=T.TOUCH,
@@ -295,16 +205,27 @@ def choice_chips(options: list[tuple[str, str]], selected: str | None, on_pick: 
     return row
 
 
-async def _maybe_await(value: Any) -> Any:
-    import inspect
+def checkbox(label: str, value: bool, on_change: Handler, *, data: Any = None, disabled: bool = False,
+             size: float = 17) -> ft.Checkbox:
+    """A checkbox as tall as a finger, its label the accessible name."""
+    return ft.Checkbox(label=label, value=value, data=data, on_change=guard(on_change), disabled=disabled,
+                       label_style=ft.TextStyle(size=size, color=T.TEXT), height=T.TOUCH)
 
-    if inspect.isawaitable(value):
-        return await value
-    return value
+
+def switch(label: str, value: bool, on_change: Handler) -> ft.Switch:
+    return ft.Switch(label=label, value=value, on_change=guard(on_change),
+                     label_text_style=ft.TextStyle(size=16, color=T.TEXT), active_color=T.PRIMARY,
+                     height=T.TOUCH)
 
 
-def snack(page: ft.Page, message: str, *, error: bool = False) -> None:
-    page.show_dialog(ft.SnackBar(
-        content=ft.Text(message, color=T.ON_PRIMARY, size=16),
-        bgcolor=T.DANGER if error else T.TEXT, duration=3000,
-    ))
+def filter_dropdown(label: str, value: str | None, options: list[tuple[str, str]], on_select: Handler, *,
+                    all_text: str = S.ALL, width: float = 170, text_size: float = 15) -> ft.Control:
+    """A dropdown filter whose first option, ``S.ALL``, means any; read as "<label>筛选".
+
+    :param options: ``(key, text)`` pairs, e.g. ``[("一网格", "一网格")]``.
+    """
+    dd = ft.Dropdown(
+        label=label, value=value or S.ALL, on_select=guard(on_select), text_size=text_size, width=width,
+        options=[ft.DropdownOption(key=S.ALL, text=all_text)] + [ft.DropdownOption(key=k, text=t) for k, t in options],
+    )
+    return ft.Semantics(label=S.FILTER.format(label=label), content=dd)

@@ -3,20 +3,28 @@
 create a site → choose the checklist → answer every visible item (one hazard, with a photo uploaded
 through the file chooser) → sign on the pad → 完成检查 → in 隐患台账: 开始整改 → 提交复查 → 复查合格
 with a photo → 已销号. Then the SQLite file must hold what was entered.
+
+The test runs as named steps (``step``) on one app and one page, so a failure says which step broke.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from app.services import AWAITING_REVIEW, CLOSED, HAZARD_FIELDS, REVIEW_FIELDS, REVIEW_RESULT, SITE_FIELDS
+from app.ui import strings as S
+from checklists import Checklist, Item
 from checklists.loader import load_shipped
 
-from .conftest import JS_ITEM, OUT, VIEWPORTS, FlutterPage
+from .harness import OUT, VIEWPORTS, AppServer, FlutterPage, NetLog, poll, step
 from .plan import hazard_answer, hazard_item, safe_answer, stored_value
 
 CHECKLISTS = load_shipped().checklists
@@ -28,9 +36,6 @@ CASES = {
     "highrise": ("高层住宅", "锦绣华庭3号楼"),
     "hw_storage": ("危废产生单位", "恒达电镀厂危废仓库"),
 }
-ITEM_ID = re.compile(r"^(LC|GR|HR|HW)-[0-9A-Za-z]+$")
-JS_HAS_TEXT = """(t) => Array.from(document.querySelectorAll('flt-semantics'))
-  .some(e => e.textContent.trim() === t)"""
 #: Whether some semantics node shows ``t`` (text or accessible name contains it).
 JS_SHOWS = """(t) => Array.from(document.querySelectorAll('flt-semantics'))
   .some(e => e.textContent.includes(t) || (e.getAttribute('aria-label') || '').includes(t))"""
@@ -41,84 +46,287 @@ JS_PROGRESS = """() => {
   }
   return null;
 }"""
+NEVER_SYNCED = S.LAST_SYNC.format(when=S.NEVER_SYNCED)
 
 pytestmark = pytest.mark.browser
 
 
-def poll(fn, timeout: float = 10.0, interval: float = 0.03):  # noqa: ANN001, ANN201
-    deadline = time.monotonic() + timeout
+@dataclass
+class Visit:
+    """One inspector's visit in the browser: what the steps share."""
+
+    fp: FlutterPage
+    net: NetLog
+    size: str
+    checklist: Checklist
+    kind: str
+    site_name: str
+    hazard: Item
+    shots: Path
+    #: item id -> answers.value (JSON text) for what the test entered
+    expected: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def page(self) -> Any:
+        return self.fp.page
+
+    @property
+    def phone(self) -> bool:
+        return self.size != "820x1180"
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("checklist_id", list(CASES))
+def test_inspection_with_hazard_photo_and_signature_is_stored_and_the_hazard_closes_after_review(
+        checklist_id: str, size: str, app_server: AppServer, make_page, jpeg: Path) -> None:
+    kind, site_name = CASES[checklist_id]
+    checklist = CHECKLISTS[checklist_id]
+    shots = OUT / "screenshots" / size / checklist_id
+    for old in shots.glob("*.png"):
+        old.unlink()
+    fp, net = make_page(size, shots)
+    visit = Visit(fp, net, size, checklist, kind, site_name, hazard_item(checklist), shots)
+
+    with step("home shows the sync status, drawn in the bundled CJK font"):
+        home_in_chinese(visit, app_server)
+    with step("设置: the inspector's name and number are saved"):
+        set_inspector(visit)
+    with step("新建场所: the site is saved and its checklist offered"):
+        create_site(visit)
+    with step("every visible item answered, the hazard with a photo"):
+        answer_every_item(visit, jpeg)
+    with step("the representative signs on the pad and the inspection completes"):
+        sign_and_complete(visit)
+    with step("隐患台账: 开始整改 → 提交复查 → 复查合格 with a photo closes the hazard"):
+        close_hazard_after_review(visit, jpeg)
+    with step("no request failed"):
+        assert net.unexpected_failures() == []
+    with step("the SQLite file holds what was entered"):
+        database_holds_the_visit(visit, app_server.db, checklist_id)
+
+
+def home_in_chinese(visit: Visit, app_server: AppServer) -> None:
+    fp, page = visit.fp, visit.page
+    fp.open(app_server.url)
+    fp.button(S.NEW_INSPECTION).wait_for(timeout=30_000)
+    fp.wait_text(NEVER_SYNCED)
+    fp.wait_text(S.PENDING_CHANGES.format(n=0))
+    poll(lambda: 200 in visit.net.font_status(), timeout=15)
+    # The font arrives after the first frame (tofu until then): wait until the label's glyphs are
+    # inked and distinct, i.e. drawn with the bundled font.
+    probe = visit.shots.parent / f"{visit.checklist.id}-font-probe.png"
+    deadline = time.monotonic() + 15
     while True:
-        value = fn()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout}s")
-        time.sleep(interval)
+        box = fp.text(NEVER_SYNCED).first.bounding_box()
+        page.screenshot(path=str(probe))
+        ok, diff = glyphs_render(probe, box, len(NEVER_SYNCED))
+        if ok or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(200)
+    probe.unlink(missing_ok=True)
+    assert ok, f"Chinese label looks empty or tofu (min glyph difference {diff:.1f})"
+    fp.shot("home")
 
 
-def reveal(fp: FlutterPage, locator) -> dict:  # noqa: ANN001
-    """Scroll the Flutter page (mouse wheel) until ``locator`` is inside the viewport.
-
-    After each wheel step, wait (bounded) until the target is in view or has moved, i.e. the
-    scroll took effect; no fixed sleeps. At most 20 steps; stops early when scrolling no longer
-    moves the target (end of the list)."""
-    vh = fp.page.viewport_size["height"]
-    vw = fp.page.viewport_size["width"]
-
-    def in_view(box: dict | None) -> bool:
-        return bool(box and box["y"] >= 60 and box["y"] + box["height"] <= vh - 10)
-
-    box = locator.bounding_box()
-    for _ in range(20):
-        if in_view(box):
-            return box
-        fp.page.mouse.move(vw / 2, vh / 2)
-        delta = (box["y"] - vh / 3) if box else 400
-        fp.page.mouse.wheel(0, delta)
-        before = box
-        try:
-            box = poll(lambda: (lambda b: b if (in_view(b) or (b and b != before)) else None)(
-                locator.bounding_box()), timeout=5)
-        except TimeoutError:
-            break  # the wheel moved nothing: cannot scroll further
-    box = locator.bounding_box()
-    assert box, "element not found"
-    assert in_view(box), f"could not scroll {locator} into view: {box}"
-    return box
+def set_inspector(visit: Visit) -> None:
+    fp = visit.fp
+    fp.click(S.SETTINGS)
+    fp.fill(S.INSPECTOR_NAME, "张网格")
+    fp.fill(S.INSPECTOR_ID, "WG-0007")
+    visit.page.keyboard.press("Tab")
+    fp.wait_text(S.SAVED)
+    fp.shot("settings")
+    fp.click(S.BACK)
+    fp.wait_text(S.INSPECTOR.format(name="张网格"))
 
 
-def glyphs_render(png: Path, box: dict, n_chars: int) -> tuple[bool, float]:
-    """Chinese drawn with the bundled font: glyph cells are inked and differ from each other
-    (tofu boxes would be identical rectangles)."""
-    from PIL import Image, ImageChops, ImageStat
-
-    img = Image.open(png).convert("L")
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    cell = w / n_chars
-    cells = [img.crop((int(x + i * cell), int(y), int(x + (i + 1) * cell), int(y + h))).resize((24, 24))
-             for i in range(n_chars)]
-    inked = all(ImageStat.Stat(c).extrema[0][0] < 128 for c in cells)
-    diffs = [ImageStat.Stat(ImageChops.difference(a, b)).mean[0] for a, b in zip(cells, cells[1:])]
-    return inked and min(diffs) > 4, min(diffs)
-
-
-def assert_drawn(png: bytes) -> None:
-    """The signature PNG decodes and holds the drawn stroke (dark pixels on the white pad)."""
-    import io
-
-    from PIL import Image
-
-    img = Image.open(io.BytesIO(png))
-    img.load()
-    lo, _hi = img.convert("L").getextrema()
-    assert lo < 128, "signature PNG is blank"
-    dark = sum(img.convert("L").point(lambda v: 255 if v < 128 else 0).histogram()[255:])
-    assert dark > 50, f"signature PNG has only {dark} dark pixels"
+def create_site(visit: Visit) -> None:
+    fp = visit.fp
+    fp.click(S.NEW_INSPECTION)
+    fp.button(S.NEW_SITE).wait_for()
+    fp.shot("sites")
+    fp.click(S.NEW_SITE)
+    fp.fill(SITE_FIELDS["name"], visit.site_name)
+    visit.page.get_by_role("checkbox", name=visit.kind, exact=True).click()
+    fp.fill(SITE_FIELDS["address"], "钟楼区测试路1号")
+    fp.fill(SITE_FIELDS["grid"], "一网格")
+    fp.fill(SITE_FIELDS["contact_name"], "李经理")
+    fp.shot("new-site")
+    fp.click(S.SAVE_SITE)
+    start = S.START_CHECKLIST.format(title=visit.checklist.title)
+    fp.button(start).wait_for()
+    fp.shot("choose-checklist")
+    fp.click(start)
 
 
-def check_ledger_layout(fp: FlutterPage, size: str, card, detail_el) -> None:  # noqa: ANN001
+def answer_every_item(visit: Visit, jpeg: Path) -> None:
+    fp, page, checklist, hz = visit.fp, visit.page, visit.checklist, visit.hazard
+    hazard_done = False
+    first = True
+    for _ in range(300):
+        iid = poll(fp.item_id)
+        item = checklist.item(iid)
+        if first:
+            first_item_shows_basis_and_sync_status(visit)
+            first = False
+        value = hazard_answer(hz) if (item.id == hz.id and not hazard_done) else safe_answer(item, checklist)
+        answer_item(fp, item, value)
+        visit.expected[item.id] = stored_value(item, value)
+        if item.id == hz.id and not hazard_done:
+            fill_hazard_sheet(visit, jpeg)
+            hazard_done = True
+            poll(lambda: fp.item_id() not in (None, iid))
+            continue
+
+        def moved() -> bool:
+            now = fp.item_id()
+            if now is not None and now != iid:
+                return True
+            prog = page.evaluate(JS_PROGRESS)
+            return bool(prog and prog[0] == prog[1] and fp.button(S.GO_FINISH).count())
+
+        poll(moved)
+        prog = page.evaluate(JS_PROGRESS)
+        if fp.item_id() == iid and prog and prog[0] == prog[1]:
+            break
+    else:
+        raise AssertionError("checklist did not end")
+    assert hazard_done
+    fp.shot("checklist-done")
+
+
+def first_item_shows_basis_and_sync_status(visit: Visit) -> None:
+    fp = visit.fp
+    fp.shot("checklist-item")
+    if visit.phone:
+        fp.click(S.SHOW_BASIS)
+        fp.wait_text(S.BASIS_TITLE)
+        fp.shot("checklist-basis")
+        fp.click(S.HIDE_BASIS)
+        # The item panel is rebuilt by the toggle: answer only once it is back.
+        fp.button(S.SHOW_BASIS).last.wait_for(timeout=10_000)
+    # The sync status is visible on inner screens too, not only at home.
+    fp.text(re.compile(r"^待同步")).first.wait_for(timeout=10_000)
+
+
+def fill_hazard_sheet(visit: Visit, jpeg: Path) -> None:
+    """The hazard sheet opens by itself: 部位, 责任单位 and a photo through the file chooser."""
+    fp, page = visit.fp, visit.page
+    fp.button(S.ADD_PHOTO).wait_for()
+    fp.fill(HAZARD_FIELDS["location"], "东门入口处")
+    fp.fill(HAZARD_FIELDS["rect_unit"], "幸福里物业服务中心")
+    with page.expect_file_chooser() as chooser:
+        fp.click(S.ADD_PHOTO)
+    chooser.value.set_files(str(jpeg))
+    fp.wait_text(S.PHOTO_COUNT.format(n=1), timeout=20_000)
+    page.get_by_role("img", name=S.PHOTO).first.wait_for()
+    fp.shot("hazard-sheet")
+    fp.click(S.BACK_TO_INSPECTION)
+
+
+def answer_item(fp: FlutterPage, item: Item, value: object) -> None:
+    page = fp.page
+    if item.kind in ("yes_no_na", "choice"):
+        fp.click(str(value))
+    elif item.kind == "multi_choice":
+        assert isinstance(value, list)
+        for opt in value:
+            page.get_by_role("checkbox", name=opt, exact=True).click()
+            poll(lambda: page.get_by_role("checkbox", name=opt, exact=True).get_attribute("aria-checked") == "true")
+        if fp.button(S.NEXT_ITEM).count():
+            fp.click(S.NEXT_ITEM)
+    elif item.kind in ("number", "date", "text"):
+        label = {"number": S.NUMBER_FIELD.format(unit=item.unit), "date": S.DATE_FIELD, "text": S.TEXT_FIELD}[item.kind]
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        fp.fill(label, text)
+        if item.kind in ("number", "date"):
+            page.keyboard.press("Enter")  # 提交: saves and moves on
+        elif fp.button(S.NEXT_ITEM).count():
+            fp.click(S.NEXT_ITEM)
+        else:
+            page.keyboard.press("Tab")  # last item: blur saves it
+    elif item.kind == "photo":
+        fp.click(S.SKIP_PHOTO)
+    else:
+        raise AssertionError(item.kind)
+
+
+def sign_and_complete(visit: Visit) -> None:
+    fp, page = visit.fp, visit.page
+    fp.click(S.GO_FINISH)
+    fp.button(S.COMPLETE).wait_for()
+    fp.wait_text(re.compile(r"^已答 \d+/\d+ 项$"))
+    fp.shot("finish")
+    fp.fill(S.SIGNER_FIELD, "李经理")
+    pad = page.get_by_text(re.compile(f"^{S.SIGNATURE_PAD}")).first
+    box = fp.reveal(pad)
+    assert page.evaluate(JS_SHOWS, S.SIGN_HERE), "the empty pad shows its placeholder"
+    x0, y0 = box["x"] + 30, box["y"] + 40
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(1, 25):
+        page.mouse.move(x0 + i * 10, y0 + (30 if i % 6 < 3 else 0) + i * 2, steps=2)
+    page.mouse.up()
+    # The stroke reached the app: it hid the pad's placeholder.
+    poll(lambda: not page.evaluate(JS_SHOWS, S.SIGN_HERE), timeout=15)
+    fp.shot("signed")
+    fp.click(S.COMPLETE)
+    fp.wait_text(S.COMPLETED_READ_ONLY, timeout=15_000)
+    fp.shot("completed")
+
+
+def close_hazard_after_review(visit: Visit, jpeg: Path) -> None:
+    fp, page = visit.fp, visit.page
+    fp.click(S.VIEW_LEDGER)
+    card = page.get_by_role("button", name=re.compile(re.escape(visit.hazard.question))).first
+    card.wait_for()
+    fp.shot("ledger")
+    card.click()
+    start_btn = fp.button("开始整改").last
+    start_btn.wait_for()
+    check_ledger_layout(fp, visit.size, card, start_btn)
+    fp.click("开始整改")
+    fp.button("提交复查").wait_for()
+    fp.shot("ledger-rectifying")
+    fp.click("提交复查")
+    fp.button(REVIEW_RESULT[True]).wait_for()
+    fp.fill(REVIEW_FIELDS["note"], "车辆已清走，通道畅通")
+    # On a phone the button is below the fold (Flutter does not scroll for a DOM click), and the
+    # 3 s toast of the status change covers the bottom of the screen: scroll, let the toast go.
+    fp.reveal(fp.button(S.ADD_REVIEW_PHOTO).last)
+    fp.text(S.STATUS_CHANGED.format(status=AWAITING_REVIEW)).first.wait_for(state="hidden", timeout=15_000)
+    with page.expect_file_chooser() as chooser:
+        fp.click(S.ADD_REVIEW_PHOTO)
+    chooser.value.set_files(str(jpeg))
+    fp.wait_text(S.REVIEW_PHOTO_COUNT.format(n=1), timeout=20_000)
+    fp.shot("review")
+    fp.reveal(fp.button(REVIEW_RESULT[True]).last)
+    fp.click(REVIEW_RESULT[True])
+    # Not just any "已销号" (the status filter chip always shows it): the 复查 form goes away and
+    # the detail itself shows 销号时间 with the 已销号 status pill above it, in its column.
+    fp.button(REVIEW_RESULT[True]).wait_for(state="detached", timeout=15_000)
+    fp.wait_text(S.REVIEW_HISTORY.format(n=1))
+    closed_label = fp.text(HAZARD_FIELDS["closed_at"]).last
+    closed_label.wait_for(timeout=15_000)
+
+    def detail_pill_closed() -> bool:
+        lb = closed_label.bounding_box()
+        if not lb:
+            return False
+        pills = fp.text(CLOSED)
+        for i in range(pills.count()):
+            b = pills.nth(i).bounding_box()
+            if b and abs(b["x"] - lb["x"]) < 40 and b["y"] < lb["y"] and b["width"] > 0:
+                return True
+        return False
+
+    poll(detail_pill_closed)
+    fp.shot("closed")
+
+
+def check_ledger_layout(fp: FlutterPage, size: str, card: Any, detail_el: Any) -> None:
     """820×1180: list and detail side by side (two panes). 390×844: the detail replaces the list."""
-    location = fp.text("隐患部位").last
+    location = fp.text(HAZARD_FIELDS["location"]).last
     location.wait_for()
     if size == "820x1180":
         lb = card.bounding_box()
@@ -139,235 +347,23 @@ def check_ledger_layout(fp: FlutterPage, size: str, card, detail_el) -> None:  #
         assert db["x"] < vw / 2, f"detail not in the single column: {db}"
 
 
-def answer_item(fp: FlutterPage, item, value) -> None:  # noqa: ANN001
-    page = fp.page
-    if item.kind in ("yes_no_na", "choice"):
-        fp.click(str(value))
-    elif item.kind == "multi_choice":
-        for opt in value:
-            page.get_by_role("checkbox", name=opt, exact=True).click()
-            poll(lambda: page.get_by_role("checkbox", name=opt, exact=True).get_attribute("aria-checked") == "true")
-        if fp.button("下一题").count():
-            fp.click("下一题")
-    elif item.kind in ("number", "date", "text"):
-        label = {"number": f"数值（{item.unit}）", "date": "日期（年-月-日）", "text": "答案"}[item.kind]
-        text = f"{value:g}" if isinstance(value, float) else str(value)
-        fp.fill(label, text)
-        if item.kind in ("number", "date"):
-            page.keyboard.press("Enter")  # 提交: saves and moves on
-        elif fp.button("下一题").count():
-            fp.click("下一题")
-        else:
-            page.keyboard.press("Tab")  # last item: blur saves it
-    elif item.kind == "photo":
-        fp.click("不拍照，跳过")
-    else:
-        raise AssertionError(item.kind)
-
-
-@pytest.mark.parametrize("size", list(VIEWPORTS))
-@pytest.mark.parametrize("checklist_id", list(CASES))
-def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, make_page, jpeg: Path) -> None:
-    checklist = CHECKLISTS[checklist_id]
-    kind, site_name = CASES[checklist_id]
-    hz = hazard_item(checklist)
-    shots = OUT / "screenshots" / size / checklist_id
-    for old in shots.glob("*.png"):
-        old.unlink()
-    fp, net = make_page(size, shots)
-    page = fp.page
-
-    # -- home, with the bundled CJK font -------------------------------------------------------
-    fp.open(app_server.url)
-    fp.button("新建检查").wait_for(timeout=30_000)
-    fp.wait_text("上次同步：尚未同步")
-    fp.wait_text("待同步 0 条")
-    poll(lambda: 200 in net.font_status(), timeout=15)
-    # The font arrives after the first frame (tofu until then): wait until the label's glyphs are
-    # inked and distinct, i.e. drawn with the bundled font.
-    label = "上次同步：尚未同步"
-    probe = shots.parent / f"{checklist_id}-font-probe.png"
-    deadline = time.monotonic() + 15
-    while True:
-        box = fp.text(label).first.bounding_box()
-        page.screenshot(path=str(probe))
-        ok, diff = glyphs_render(probe, box, len(label))
-        if ok or time.monotonic() > deadline:
-            break
-        page.wait_for_timeout(200)
-    probe.unlink(missing_ok=True)
-    assert ok, f"Chinese label looks empty or tofu (min glyph difference {diff:.1f})"
-    fp.shot("home")
-
-    # -- settings: the inspector's name (used as 复查人 later) ------------------------------------
-    fp.click("设置")
-    fp.fill("检查员姓名", "张网格")
-    fp.fill("检查员编号", "WG-0007")
-    page.keyboard.press("Tab")
-    fp.wait_text("已保存")
-    fp.shot("settings")
-    fp.click("返回")
-    fp.wait_text("检查员：张网格")
-
-    # -- site: create one -------------------------------------------------------------------------
-    fp.click("新建检查")
-    fp.button("新建场所").wait_for()
-    fp.shot("sites")
-    fp.click("新建场所")
-    fp.fill("场所名称", site_name)
-    page.get_by_role("checkbox", name=kind, exact=True).click()
-    fp.fill("地址", "钟楼区测试路1号")
-    fp.fill("所属网格", "一网格")
-    fp.fill("联系人", "李经理")
-    fp.shot("new-site")
-    fp.click("保存场所")
-    start = f"开始检查：{checklist.title}"
-    fp.button(start).wait_for()
-    fp.shot("choose-checklist")
-    fp.click(start)
-
-    # -- answer every visible item ----------------------------------------------------------------
-    expected: dict[str, str] = {}  # item id -> answers.value (JSON text) for what the test entered
-    hazard_done = False
-    first = True
-    for _ in range(300):
-        iid = poll(lambda: page.evaluate(JS_ITEM))
-        item = checklist.item(iid)
-        if first:
-            fp.shot("checklist-item")
-            if not (size == "820x1180"):
-                fp.click("查看说明与依据")
-                fp.wait_text("说明与依据")
-                fp.shot("checklist-basis")
-                fp.click("隐藏说明与依据")
-                # The item panel is rebuilt by the toggle: answer only once it is back.
-                fp.button("查看说明与依据").last.wait_for(timeout=10_000)
-            first = False
-            # The sync status is visible on inner screens too, not only at home.
-            fp.text(re.compile(r"^待同步")).first.wait_for(timeout=10_000)
-        value = hazard_answer(hz) if (item.id == hz.id and not hazard_done) else safe_answer(item, checklist)
-        answer_item(fp, item, value)
-        expected[item.id] = stored_value(item, value)
-        if item.id == hz.id and not hazard_done:
-            # The hazard sheet opens by itself.
-            fp.button("添加照片").wait_for()
-            fp.fill("隐患部位", "东门入口处")
-            fp.fill("整改责任单位", "幸福里物业服务中心")
-            with page.expect_file_chooser() as chooser:
-                fp.click("添加照片")
-            chooser.value.set_files(str(jpeg))
-            fp.wait_text("照片 1 张", timeout=20_000)
-            page.get_by_role("img", name="照片").first.wait_for()
-            fp.shot("hazard-sheet")
-            fp.click("返回检查")
-            hazard_done = True
-            poll(lambda: page.evaluate(JS_ITEM) not in (None, iid))
-            continue
-
-        def moved() -> bool:
-            now = page.evaluate(JS_ITEM)
-            if now is not None and now != iid:
-                return True
-            prog = page.evaluate(JS_PROGRESS)
-            return bool(prog and prog[0] == prog[1] and fp.button("去完成检查").count())
-
-        poll(moved)
-        prog = page.evaluate(JS_PROGRESS)
-        if page.evaluate(JS_ITEM) == iid and prog and prog[0] == prog[1]:
-            break
-    else:
-        raise AssertionError("checklist did not end")
-    assert hazard_done
-    fp.shot("checklist-done")
-
-    # -- finish: summary, signature, complete -------------------------------------------------------
-    fp.click("去完成检查")
-    fp.button("完成检查").wait_for()
-    fp.wait_text(re.compile(r"^已答 \d+/\d+ 项$"))
-    fp.shot("finish")
-    fp.fill("签名人姓名", "李经理")
-    pad = page.get_by_text(re.compile("^签名板")).first
-    box = reveal(fp, pad)
-    assert page.evaluate(JS_SHOWS, "请在此处签名"), "the empty pad shows its placeholder"
-    x0, y0 = box["x"] + 30, box["y"] + 40
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    for i in range(1, 25):
-        page.mouse.move(x0 + i * 10, y0 + (30 if i % 6 < 3 else 0) + i * 2, steps=2)
-    page.mouse.up()
-    # The stroke reached the app: it hid the pad's placeholder.
-    poll(lambda: not page.evaluate(JS_SHOWS, "请在此处签名"), timeout=15)
-    fp.shot("signed")
-    fp.click("完成检查")
-    fp.wait_text("检查已完成，记录只读", timeout=15_000)
-    fp.shot("completed")
-
-    # -- 隐患台账: 开始整改 → 提交复查 → 复查合格 (with photo) → 已销号 --------------------------------
-    fp.click("查看隐患台账")
-    card = page.get_by_role("button", name=re.compile(re.escape(hz.question))).first
-    card.wait_for()
-    fp.shot("ledger")
-    card.click()
-    start_btn = fp.button("开始整改").last
-    start_btn.wait_for()
-    check_ledger_layout(fp, size, card, start_btn)
-    fp.click("开始整改")
-    fp.button("提交复查").wait_for()
-    fp.shot("ledger-rectifying")
-    fp.click("提交复查")
-    fp.button("复查合格").wait_for()
-    fp.fill("复查意见", "车辆已清走，通道畅通")
-    # On a phone the button is below the fold (Flutter does not scroll for a DOM click), and the
-    # 3 s toast of the status change covers the bottom of the screen: scroll, let the toast go.
-    reveal(fp, fp.button("添加复查照片").last)
-    fp.text("已改为“待复查”").first.wait_for(state="hidden", timeout=15_000)
-    with page.expect_file_chooser() as chooser:
-        fp.click("添加复查照片")
-    chooser.value.set_files(str(jpeg))
-    fp.wait_text("复查照片 1 张", timeout=20_000)
-    fp.shot("review")
-    reveal(fp, fp.button("复查合格").last)
-    fp.click("复查合格")
-    # Not just any "已销号" (the status filter chip always shows it): the 复查 form goes away and
-    # the detail itself shows 销号时间 with the 已销号 status pill above it, in its column.
-    fp.button("复查合格").wait_for(state="detached", timeout=15_000)
-    fp.wait_text("复查记录（1）")
-    closed_label = fp.text("销号时间").last
-    closed_label.wait_for(timeout=15_000)
-
-    def detail_pill_closed() -> bool:
-        lb = closed_label.bounding_box()
-        if not lb:
-            return False
-        pills = fp.text("已销号")
-        for i in range(pills.count()):
-            b = pills.nth(i).bounding_box()
-            if b and abs(b["x"] - lb["x"]) < 40 and b["y"] < lb["y"] and b["width"] > 0:
-                return True
-        return False
-
-    poll(detail_pill_closed)
-    fp.shot("closed")
-
-    assert net.unexpected_failures() == []
-
-    # -- the SQLite file holds what the user entered ----------------------------------------------
-    db = sqlite3.connect(app_server.db)
+def database_holds_the_visit(visit: Visit, db_path: Path, checklist_id: str) -> None:
+    db = sqlite3.connect(db_path)
     try:
-        (site_id, site_kind), = db.execute("SELECT id, kind FROM sites WHERE name = ?", (site_name,)).fetchall()
-        assert site_kind == kind
+        (site_id, site_kind), = db.execute("SELECT id, kind FROM sites WHERE name = ?", (visit.site_name,)).fetchall()
+        assert site_kind == visit.kind
         (insp_id, status, cl), = db.execute(
             "SELECT id, status, checklist_id FROM inspections WHERE site_id = ?", (site_id,)).fetchall()
         assert (status, cl) == ("completed", checklist_id)
         stored = dict(db.execute("SELECT item_id, value FROM answers WHERE inspection_id = ?", (insp_id,)))
-        assert stored == expected
+        assert stored == visit.expected
         (signer, png), = db.execute("SELECT signer_name, png FROM signatures WHERE inspection_id = ?",
                                     (insp_id,)).fetchall()
         assert signer == "李经理" and png[:8] == b"\x89PNG\r\n\x1a\n"
         assert_drawn(png)
         (hid, hstatus, loc, unit, closed_at), = db.execute(
             "SELECT id, status, location, rect_unit, closed_at FROM hazards WHERE inspection_id = ? AND item_id = ?",
-            (insp_id, hz.id)).fetchall()
+            (insp_id, visit.hazard.id)).fetchall()
         assert (hstatus, loc, unit) == ("已销号", "东门入口处", "幸福里物业服务中心")
         assert closed_at is not None
         assert db.execute("SELECT count(*) FROM photo_links WHERE owner_kind = 'hazard' AND owner_id = ?",
@@ -382,3 +378,30 @@ def test_inspection_to_closed_hazard(checklist_id: str, size: str, app_server, m
         assert db.execute("SELECT count(*) FROM hazards WHERE inspection_id = ?", (insp_id,)).fetchone()[0] == 1
     finally:
         db.close()
+
+
+def glyphs_render(png: Path, box: dict, n_chars: int) -> tuple[bool, float]:
+    """Chinese drawn with the bundled font: glyph cells are inked and differ from each other
+    (tofu boxes would be identical rectangles)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    img = Image.open(png).convert("L")
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    cell = w / n_chars
+    cells = [img.crop((int(x + i * cell), int(y), int(x + (i + 1) * cell), int(y + h))).resize((24, 24))
+             for i in range(n_chars)]
+    inked = all(ImageStat.Stat(c).extrema[0][0] < 128 for c in cells)
+    diffs = [ImageStat.Stat(ImageChops.difference(a, b)).mean[0] for a, b in zip(cells, cells[1:])]
+    return inked and min(diffs) > 4, min(diffs)
+
+
+def assert_drawn(png: bytes) -> None:
+    """The signature PNG decodes and holds the drawn stroke (dark pixels on the white pad)."""
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png))
+    img.load()
+    lo, _hi = img.convert("L").getextrema()
+    assert lo < 128, "signature PNG is blank"
+    dark = sum(img.convert("L").point(lambda v: 255 if v < 128 else 0).histogram()[255:])
+    assert dark > 50, f"signature PNG has only {dark} dark pixels"

@@ -1,5 +1,5 @@
 """Browser-free checks of UI helpers: signature PNG export, font discovery, text scaling, answer
-comparison, CLI defaults."""
+comparison, date picking in UTC+8, error texts, CLI defaults."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import flet as ft
 from PIL import Image
 
 from app.ui import theme
-from app.ui.checklist_run import _same
-from app.ui.shell import scale_text
+from app.ui.answer_controls import same_answer
 from app.ui.signature import strokes_to_png
+from app.ui.theme import scale_text
 
 
-def test_signature_png_has_the_strokes() -> None:
+def test_signature_png_holds_the_strokes_drawn_on_the_pad() -> None:
     png = strokes_to_png([[(10, 10), (100, 60), (200, 20)], [(50, 90)]], 300, 120)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     img = Image.open(io.BytesIO(png)).convert("L")
@@ -25,7 +25,7 @@ def test_signature_png_has_the_strokes() -> None:
     assert img.getpixel((5, 230)) == 255  # untouched corner stays white
 
 
-def test_bundled_cjk_font_is_found() -> None:
+def test_chinese_is_drawn_with_the_bundled_font_at_every_text_size() -> None:
     font = theme.font_file()
     assert font is not None and font.startswith("fonts/")
     assert (theme.ASSETS_DIR / font).exists()
@@ -36,7 +36,7 @@ def test_bundled_cjk_font_is_found() -> None:
     assert t.text_theme.body_medium.size == round(16 * 1.2, 1)
 
 
-def test_scale_text_scales_each_control_once() -> None:
+def test_text_size_setting_scales_each_text_once_however_often_a_panel_rerenders() -> None:
     label = ft.Text("是", size=20)
     field = ft.TextField(label="数值", text_size=17)
     root = ft.Column([ft.Container(ft.Row([label])), ft.FilledButton(content=ft.Text("否", size=10)), field])
@@ -46,14 +46,15 @@ def test_scale_text_scales_each_control_once() -> None:
     assert root.controls[1].content.size == 15
 
 
-def test_same_answer_detection() -> None:
-    assert _same(4.0, "4") and _same(4.0, " 4.0 ") and not _same(4.0, "4.5") and not _same(4.0, "abc")
-    assert _same(date(2026, 11, 1), "2026-11-01")
-    assert _same(["a"], ["a"]) and not _same(["a"], [])
-    assert _same("否", "否") and not _same("否", "是")
+def test_an_unchanged_answer_is_recognised_so_it_is_not_saved_again() -> None:
+    assert same_answer(4.0, "4") and same_answer(4.0, " 4.0 ")
+    assert not same_answer(4.0, "4.5") and not same_answer(4.0, "abc")
+    assert same_answer(date(2026, 11, 1), "2026-11-01")
+    assert same_answer(["a"], ["a"]) and not same_answer(["a"], [])
+    assert same_answer("否", "否") and not same_answer("否", "是")
 
 
-def test_cli_defaults(monkeypatch, tmp_path) -> None:
+def test_data_folder_and_cli_defaults(monkeypatch, tmp_path) -> None:
     from app.__main__ import parse_args
     from app.main import data_dir as default_data_dir
 
@@ -98,13 +99,30 @@ def test_picked_date_is_the_day_in_china() -> None:
     assert v.utcoffset() == timedelta(hours=8)
 
 
-def test_error_message_maps_known_errors(caplog) -> None:
-    from app.domain.rules import InvalidAnswer
-    from app.services.errors import InspectionLocked
-    from app.ui.shell import PhotoUploadFailed
-    from app.ui.widgets import error_message
+def test_error_texts_are_the_refusals_own_and_a_bug_is_logged_with_its_traceback(caplog) -> None:
+    import logging
 
-    assert error_message(InvalidAnswer("x", "请填写")) == "请填写"
-    assert error_message(InspectionLocked("i1")) == "该检查已完成，记录只读"
-    assert error_message(PhotoUploadFailed("timeout")) == "照片上传失败，请重试"
-    assert error_message(RuntimeError("boom")) == "保存失败，请重试"
+    from app.services import ChecklistError, InspectionLocked, InvalidAnswer
+    from app.ui import strings as S
+    from app.ui.errors import describe
+    from app.ui.photo_picker import PhotoUploadFailed
+
+    with caplog.at_level(logging.INFO, logger="app.ui"):
+        assert describe(InvalidAnswer("x", "请填写")) == "请填写"
+        assert describe(InspectionLocked("i1")) == "该检查已完成，记录只读"
+        assert describe(PhotoUploadFailed("timeout")) == "照片上传失败，请重试"
+        assert describe(ChecklistError("/data/checklists/lifeline.yaml", "unknown field")) == \
+            "检查表文件“lifeline.yaml”有误，未能加载，请联系管理员"
+    # Refusals are not bugs: no error, no traceback in the log.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        bug = exc
+    with caplog.at_level(logging.INFO, logger="app.ui"):
+        assert describe(bug, where="hazard sheet") == S.UNEXPECTED_ERROR
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.exc_info is not None and record.exc_info[1] is bug
+    assert "hazard sheet" in record.getMessage()
+    assert "Traceback" in caplog.text and "boom" in caplog.text
