@@ -52,15 +52,8 @@ class Evidence(Service):
             data, "hazard", hazard_id, hazard.site_name, hazard.item_id or "", gps, accuracy_m
         )
 
-    def add_to_answer(
-        self,
-        inspection_id: str,
-        item_id: str,
-        data: bytes,
-        *,
-        gps: tuple[float, float] | None = None,
-        accuracy_m: float | None = None,
-    ) -> str:
+    def add_to_answer(self, inspection_id: str, item_id: str, data: bytes, *,
+                      gps: tuple[float, float] | None = None, accuracy_m: float | None = None) -> str:
         """A photo for a photo-kind item: stored, linked, and added to the item's answer at once.
 
         :raises PhotoError: the file is refused.
@@ -88,15 +81,8 @@ class Evidence(Service):
     def thumb_path(self, sha256: str) -> Path:
         return self._device.photo_files.thumb_path(sha256)
 
-    def prepare(
-        self,
-        data: bytes,
-        *,
-        site_name: str,
-        item_id: str,
-        gps: tuple[float, float] | None = None,
-        accuracy_m: float | None = None,
-    ) -> PreparedPhoto:
+    def prepare(self, data: bytes, *, site_name: str, item_id: str, gps: tuple[float, float] | None = None,
+                accuracy_m: float | None = None) -> PreparedPhoto:
         """Process and write the files (outside any transaction: it is the slow part).
 
         :raises PhotoError: the file is refused.

@@ -23,18 +23,9 @@ class Hazards(Service):
     ) -> list[HazardRow]:
         """The 隐患台账: overdue first, then by deadline."""
         return hazard_store.query_hazards(
-            self._store,
-            today=self._device.today(),
-            status=filters.status,
-            severity=filters.severity,
-            checklist_id=filters.checklist_id,
-            site_id=filters.site_id,
-            grid=filters.grid,
-            overdue=filters.overdue,
-            text=filters.text,
-            limit=limit,
-            offset=offset,
-        )
+            self._store, today=self._device.today(), status=filters.status, severity=filters.severity,
+            checklist_id=filters.checklist_id, site_id=filters.site_id, grid=filters.grid,
+            overdue=filters.overdue, text=filters.text, limit=limit, offset=offset)
 
     def get(self, hazard_id: str) -> HazardRow:
         """:raises NotFound: no such hazard."""
@@ -106,16 +97,9 @@ class Hazards(Service):
                 current.deadline, current.deadline_chosen, current.severity, edit.severity
             )
         hazard_store.update_hazard(
-            self._store,
-            hazard_id,
-            description=edit.description,
-            location=edit.location,
-            severity=edit.severity,
-            rect_unit=edit.rect_unit,
-            requirement=edit.requirement,
-            deadline=deadline,
-            deadline_chosen=chosen,
-        )
+            self._store, hazard_id, description=edit.description, location=edit.location,
+            severity=edit.severity, rect_unit=edit.rect_unit, requirement=edit.requirement,
+            deadline=deadline, deadline_chosen=chosen)
         return self.get(hazard_id)
 
     def _check_editable(self, hazard: HazardRow) -> None:
