@@ -20,6 +20,7 @@ def checklist(cid: str, title: str, version: int = 1, **item_changes: Any) -> di
         "question": "消防车通道是否被占用",
         "kind": "yes_no_na",
         "hazard_when": {"equals": "是"},
+        "finding": "消防车通道被占用",
         "status": "confirmed",
         "basis": BASIS,
     }
@@ -30,6 +31,7 @@ def checklist(cid: str, title: str, version: int = 1, **item_changes: Any) -> di
         "kind": "number",
         "unit": "m",
         "hazard_when": {"lt_param": "min_width"},
+        "finding": "消防车通道净宽只有 {value}",
         "status": "unconfirmed",
         "basis": BASIS,
     }
