@@ -68,9 +68,9 @@ def combined_major(
         if len(counted) < _min_count(rule, checklist):
             continue
         titles = tuple(combination.elements[e].title for e in counted)
-        text = combination.finding.replace("{count}", str(len(counted))).replace("{elements}", "、".join(titles))
+        text = combination.finding.replace("{count}", str(len(counted))).replace("{elements}", "；".join(titles))
         requirement = combination.requirement.replace("{count}", str(len(counted))).replace(
-            "{elements}", "、".join(titles))
+            "{elements}", "；".join(titles))
         return CombinedMajor(
             key=combination_key(rule.id), rule_id=rule.id, rule_title=rule.title,
             elements=tuple(counted), element_titles=titles,
