@@ -108,3 +108,15 @@ def test_instrument_items_are_hidden_for_a_role_that_cannot_measure():
 )
 def test_the_hint_says_what_the_answer_leads_to(item_id: str, level: str | None, text: str):
     assert describe_rule(STORAGE.item(item_id), STORAGE, level=level) == text
+
+
+def test_a_rule_never_reads_the_answer_of_a_hidden_item():
+    checklist_ = checklist(
+        item("has_kitchen", "yes_no_na"),
+        item("gas", "yes_no_na", applies_if={"item": "has_kitchen", "equals": "是"}),
+        item("detector", "yes_no_na", {"all_of": [{"equals": "否"}, {"item": "gas", "equals": "是"}]}),
+    )
+    # 'gas' was answered while the kitchen question said 是, then the kitchen answer was corrected.
+    answers = {"has_kitchen": "否", "gas": "是", "detector": "否"}
+    assert evaluate(checklist_, answers, on=TODAY) == []
+    assert [f.item_id for f in evaluate(checklist_, {**answers, "has_kitchen": "是"}, on=TODAY)] == ["detector"]

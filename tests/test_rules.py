@@ -453,3 +453,18 @@ def test_an_exclusive_option_cannot_also_make_a_hazard() -> None:
     with pytest.raises(ValueError, match="exclusive option"):
         make_checklist(make_item("d", "multi_choice", {"in": ["无上述情形"]},
                                  options=["a", "无上述情形"], exclusive_options=["无上述情形"]))
+
+
+def test_a_value_once_typed_into_a_computed_item_feeds_no_other_rule() -> None:
+    checklist = make_checklist(
+        make_item("damaged", "number", None, unit="樘"),
+        make_item("total", "number", None, unit="樘"),
+        make_item("rate", "number", None, unit="%", computed={"numerator": "damaged", "denominator": "total",
+                                                               "scale": 100}),
+        make_item("reported", "yes_no_na", {"all_of": [{"equals": "否"}, {"item": "rate", "gt": 50}]}),
+    )
+    item = checklist.item("reported")
+    # An old draft stored 80 for 'rate' by hand; the counts it depends on are not known yet.
+    assert is_hazard(item, "否", checklist, on=INSPECTED_ON, answers={"rate": 80.0, "reported": "否"}) is False
+    assert is_hazard(item, "否", checklist, on=INSPECTED_ON,
+                     answers={"rate": 10.0, "damaged": 6.0, "total": 10.0, "reported": "否"}) is True
