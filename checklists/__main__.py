@@ -19,8 +19,8 @@ import logging
 import sys
 from pathlib import Path
 
-from .loader import OVERRIDES_FILE, SHIPPED_DIR, LoadResult, load_dir
 from .kinds import RECORD, WARNING
+from .loader import OVERRIDES_FILE, SHIPPED_DIR, LoadResult, load_dir
 from .schema import Checklist
 
 

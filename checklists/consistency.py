@@ -48,7 +48,7 @@ def check_consistency(checklist: Checklist) -> None:
                     raise ItemProblem(item.id, f"computed from '{target}', which is not a number item")
         if item.element is not None:
             if checklist.combination is None:
-                raise ItemProblem(item.id, f"element '{item.element}' but the checklist has no combination block")
+                raise ItemProblem(item.id, f"element '{item.element}', but the file has no combination block")
             if item.element not in checklist.combination.elements:
                 raise ItemProblem(item.id, f"unknown combination element '{item.element}'")
         for name, text in (("finding", item.finding), ("requirement", item.requirement)):
@@ -80,7 +80,9 @@ def _check_unique_ids(checklist: Checklist) -> None:
             raise ItemProblem(None, f"duplicate section id '{sid}'")
 
 
-def _check_target(item: Item, target: str, by_id: Mapping[str, Item], order: Mapping[str, int], what: str) -> None:
+def _check_target(
+    item: Item, target: str, by_id: Mapping[str, Item], order: Mapping[str, int], what: str
+) -> None:
     if target not in by_id:
         raise ItemProblem(item.id, f"{what} points at missing item '{target}'")
     if order[target] >= order[item.id]:
@@ -96,7 +98,9 @@ def _check_options_of(item: Item, target: Item, options: tuple[str, ...], what: 
         raise ItemProblem(item.id, f"{what} names {unknown}, not options of '{target.id}'")
 
 
-def _check_rule(checklist: Checklist, item: Item, by_id: Mapping[str, Item], order: Mapping[str, int]) -> None:
+def _check_rule(
+    checklist: Checklist, item: Item, by_id: Mapping[str, Item], order: Mapping[str, int]
+) -> None:
     rule = item.hazard_when
     assert rule is not None
     for name in sorted(rule.params()):
@@ -111,7 +115,8 @@ def _check_rule(checklist: Checklist, item: Item, by_id: Mapping[str, Item], ord
         if leaf.condition not in allowed:
             fits = ", ".join(sorted(allowed)) or "none"
             raise ItemProblem(
-                item.id, f"hazard rule '{leaf.condition}' on '{target.id}' does not fit its kind '{target.kind}' "
+                item.id,
+                f"hazard rule '{leaf.condition}' on '{target.id}' does not fit its kind '{target.kind}' "
                 f"(fits: {fits})",
             )
         if leaf.options:
@@ -131,7 +136,8 @@ def _check_combination(checklist: Checklist, combination: Combination, by_id: Ma
                 raise ItemProblem(None, f"combination rule '{rule.id}' applies_if names {unknown}, "
                                         f"not options of '{target.id}'")
         if rule.min_count_param is not None and rule.min_count_param not in checklist.parameters:
-            raise ItemProblem(None, f"combination rule '{rule.id}' uses unknown parameter '{rule.min_count_param}'")
+            raise ItemProblem(
+                None, f"combination rule '{rule.id}' uses unknown parameter '{rule.min_count_param}'")
     used = {item.element for item in checklist.items if item.element is not None}
     unused = sorted(set(combination.elements) - used)
     if unused:

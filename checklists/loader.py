@@ -91,8 +91,8 @@ def load_file(
         line = _line_at(text, (exc.field,))
         raise ChecklistError(name, f"cannot be read by this app: {exc.message}", line=line) from exc
     if newer:
-        log.warning("%s is written for a newer schema (%s); reading it without the fields this app does not know",
-                    name, raw.get("schema_version"))
+        log.warning("%s is written for a newer schema (%s); reading it without the fields this app "
+                    "does not know", name, raw.get("schema_version"))
     try:
         checklist = Checklist.model_validate(raw, context={"ignore_unknown": newer})
     except ValidationError as exc:

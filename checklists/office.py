@@ -73,5 +73,6 @@ def office_problems(office: OfficeConfig, checklists: Mapping[str, Checklist]) -
                 continue
             if level != item.level and level not in item.office_levels:
                 allowed = "、".join((item.level, *item.office_levels))
-                problems.append(f"levels.{cid}.{item_id}: level '{level}' is not allowed here (allowed: {allowed})")
+                problems.append(
+                    f"levels.{cid}.{item_id}: level '{level}' is not allowed here (allowed: {allowed})")
     return problems

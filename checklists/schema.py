@@ -159,7 +159,8 @@ class Item(_Strict):
             if unknown:
                 raise ValueError(f"exclusive_options {unknown} are not options of this item")
             rule = self.hazard_when
-            named = {o for leaf in rule.leaves() if leaf.item is None for o in leaf.options} if rule else set()
+            leaves = rule.leaves() if rule else ()
+            named = {o for leaf in leaves if leaf.item is None for o in leaf.options}
             clash = [o for o in self.exclusive_options if o in named]
             if clash:
                 raise ValueError(f"exclusive option {clash} cannot also make a hazard")
@@ -322,7 +323,8 @@ def check_readable(raw: Mapping[str, Any]) -> bool:
         raise SchemaTooNew(_too_new(written, needs), field)
     if written < OLDEST_SCHEMA_VERSION:
         raise SchemaTooNew(
-            f"schema version {written} is older than any this app reads ({OLDEST_SCHEMA_VERSION}–{SCHEMA_VERSION})",
+            f"schema version {written} is older than any this app reads "
+            f"({OLDEST_SCHEMA_VERSION}–{SCHEMA_VERSION})",
             "schema_version",
         )
     return written > SCHEMA_VERSION

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from checklist_builder import checklist, item
 
 from app.domain.completion import completion_problems
 from app.domain.findings import evaluate, finding_text, level_of, major_label
 from app.domain.rules import describe_rule, visible_items
 from checklists.office import OfficeConfig, office_problems
-
-from checklist_builder import checklist, item
 
 TODAY = date(2026, 11, 29)
 
@@ -31,7 +30,7 @@ STORAGE = checklist(
 OLD = TODAY - timedelta(days=40)
 
 
-def by_item(findings):  # noqa: ANN001, ANN201
+def by_item(findings):
     return {f.item_id: f for f in findings}
 
 

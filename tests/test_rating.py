@@ -52,7 +52,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("hazards", "default", "self_built"), CASES)
-def test_rating_under_the_default_and_an_office_scheme(hazards, default, self_built):  # noqa: ANN001
+def test_rating_under_the_default_and_an_office_scheme(hazards, default, self_built):
     default_rating = OfficeConfig().rating_for(GROUP_RENTAL)
     assert default_rating is GROUP_RENTAL.rating
     assert rate(default_rating, hazards, TODAY, checklist=GROUP_RENTAL).colour == default

@@ -17,7 +17,7 @@ from checklists.schema import Checklist, CombinationRule
 from .rules import applies
 from .vocab import MAJOR
 
-__all__ = ["CombinedMajor", "combined_major", "combination_key"]
+__all__ = ["CombinedMajor", "combination_key", "combined_major"]
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,13 @@ def combined_major(
     for rule in combination.rules:
         if rule.applies_if is not None and not applies(rule.applies_if, answers):
             continue
-        counted = [e for e in combination.elements if e in found and (not rule.elements or e in rule.elements)]
+        wanted = rule.elements or tuple(combination.elements)
+        counted = [e for e in combination.elements if e in found and e in wanted]
         if len(counted) < _min_count(rule, checklist):
             continue
         titles = tuple(combination.elements[e].title for e in counted)
-        text = combination.finding.replace("{count}", str(len(counted))).replace("{elements}", "；".join(titles))
-        requirement = combination.requirement.replace("{count}", str(len(counted))).replace(
-            "{elements}", "；".join(titles))
+        text = _fill(combination.finding, counted, titles)
+        requirement = _fill(combination.requirement, counted, titles)
         return CombinedMajor(
             key=combination_key(rule.id), rule_id=rule.id, rule_title=rule.title,
             elements=tuple(counted), element_titles=titles,
@@ -86,3 +86,6 @@ def _min_count(rule: CombinationRule, checklist: Checklist) -> int:
     assert rule.min_count_param is not None
     return max(2, int(checklist.param_value(rule.min_count_param)))
 
+
+def _fill(text: str, counted: list[str], titles: tuple[str, ...]) -> str:
+    return text.replace("{count}", str(len(counted))).replace("{elements}", "；".join(titles))

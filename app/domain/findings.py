@@ -20,7 +20,9 @@ from checklists.templates import fill
 from .computed import with_computed
 from .rules import is_hazard, visible_items
 
-__all__ = ["Finding", "evaluate", "finding_text", "format_value", "level_of", "major_label", "requirement_text"]
+__all__ = [
+    "Finding", "evaluate", "finding_text", "format_value", "level_of", "major_label", "requirement_text",
+]
 
 
 @dataclass(frozen=True)

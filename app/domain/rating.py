@@ -62,7 +62,8 @@ def _rule_matches(cond: RatingCondition, hazards: list[HazardFacts], today: date
     return any(_hazard_matches(cond, h, today, checklist) for h in hazards)
 
 
-def _hazard_matches(cond: RatingCondition, hazard: HazardFacts, today: date, checklist: Checklist | None) -> bool:
+def _hazard_matches(cond: RatingCondition, hazard: HazardFacts, today: date,
+                    checklist: Checklist | None) -> bool:
     if cond.severity is not None and hazard.severity != cond.severity:
         return False
     if cond.items and hazard.item_id not in cond.items:
@@ -71,9 +72,7 @@ def _hazard_matches(cond: RatingCondition, hazard: HazardFacts, today: date, che
         return False
     if cond.repeated is not None and hazard.repeated != cond.repeated:
         return False
-    if cond.authority and _authority(hazard, checklist) not in cond.authority:
-        return False
-    return True
+    return not cond.authority or _authority(hazard, checklist) in cond.authority
 
 
 def _authority(hazard: HazardFacts, checklist: Checklist | None) -> str:
