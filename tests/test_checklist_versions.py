@@ -130,3 +130,10 @@ def test_new_inspections_use_v2_where_v1_items_were_replaced(v1):
     v2 = load_shipped().checklists["group_rental"]
     assert "GR-07" in {i.id for i in v1["group_rental"].items}
     assert "GR-07" not in {i.id for i in v2.items} and v2.item("GR-07c").computed is not None
+
+
+def test_a_checklist_stored_as_json_reads_back_the_same(v1):
+    # The device keeps every version it has used; JSON in its database is one way to keep them.
+    for checklist in [*v1.values(), *load_shipped().checklists.values()]:
+        stored = checklist.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+        assert type(checklist).model_validate(stored) == checklist, checklist.id
