@@ -17,7 +17,7 @@ from checklists.schema import Checklist, CombinationRule
 from .rules import applies
 from .vocab import MAJOR
 
-__all__ = ["CombinedMajor", "combination_key", "combined_major"]
+__all__ = ["CombinedMajor", "combination_key", "combined_major", "texts_for_items"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,28 @@ def combined_major(
             text=text, requirement=requirement, authority=combination.authority,
         )
     return None
+
+
+def texts_for_items(checklist: Checklist, item_ids: Iterable[str]) -> tuple[str, str]:
+    """The finding and 整改要求 texts a combination hazard linked to ``item_ids`` was given, e.g.
+    to tell whether the inspector has since rewritten its description.
+
+    :param item_ids: the hazard's ``element_items``, e.g. ``("LC-16c", "LC-21a", "LC-23b")``.
+    """
+    combination = checklist.combination
+    if combination is None:
+        return "", ""
+    found = set()
+    for item_id in item_ids:
+        try:
+            element = checklist.item(item_id).element
+        except KeyError:
+            continue
+        if element is not None:
+            found.add(element)
+    counted = [e for e in combination.elements if e in found]
+    titles = tuple(combination.elements[e].title for e in counted)
+    return _fill(combination.finding, counted, titles), _fill(combination.requirement, counted, titles)
 
 
 def _min_count(rule: CombinationRule, checklist: Checklist) -> int:

@@ -18,7 +18,7 @@ from checklists.schema import Checklist, Item
 from checklists.templates import fill
 
 from .computed import with_computed
-from .rules import is_hazard, visible_items
+from .rules import rule_fires, visible_items
 
 __all__ = [
     "Finding", "evaluate", "finding_text", "format_value", "level_of", "major_label", "requirement_text",
@@ -104,7 +104,7 @@ def evaluate(
     found: list[Finding] = []
     for item in shown:
         value = values.get(item.id)
-        if not is_hazard(item, value, checklist, on=on, answers=values):
+        if not rule_fires(item, value, checklist, on=on, values=values):
             continue
         level = level_of(item, checklist, office)
         found.append(Finding(

@@ -10,7 +10,7 @@ from typing import Any, Union
 from checklists.kinds import HAZARD, RECORD, WARNING
 from checklists.schema import YES_NO_NA, AppliesIf, Checklist, HazardRule, Item
 
-from .computed import computed_value, with_computed
+from .computed import with_computed
 from .errors import InvalidAnswer
 
 #: What an answer holds: 是/否/不适用 or a choice (str), a number (float), several choices
@@ -18,8 +18,8 @@ from .errors import InvalidAnswer
 AnswerValue = Union[str, float, list[str], date]
 
 __all__ = [
-    "AnswerValue", "InvalidAnswer", "applies", "describe_rule", "is_hazard", "is_visible", "rule_threshold",
-    "toggle_option", "validate_answer", "visible_items",
+    "AnswerValue", "InvalidAnswer", "applies", "describe_rule", "is_hazard", "is_visible", "rule_fires",
+    "rule_threshold", "toggle_option", "validate_answer", "visible_items",
 ]
 
 
@@ -134,13 +134,23 @@ def is_hazard(
         reads other items (``item:``) or the item is computed; without them such conditions do
         not hold.
     """
+    others = with_computed(checklist, answers) if answers is not None else {}
+    return rule_fires(item, value, checklist, on=on, values=others)
+
+
+def rule_fires(item: Item, value: AnswerValue | None, checklist: Checklist, *, on: date,
+               values: Mapping[str, Any]) -> bool:
+    """``is_hazard`` for answers that already hold every computed value (``with_computed``), so a
+    whole checklist is evaluated without working the ratios out again for each item.
+
+    :param values: e.g. ``with_computed(checklist, {"GR-07a": 18.0, "GR-07b": 5.0})``.
+    """
     rule = item.hazard_when
     if rule is None:
         return False
-    others = with_computed(checklist, answers) if answers is not None else {}
     if item.computed is not None and value is None:
-        value = computed_value(item, others)
-    return _holds(rule, item, value, checklist, on, others)
+        value = values.get(item.id)
+    return _holds(rule, item, value, checklist, on, values)
 
 
 def _holds(rule: HazardRule, item: Item, value: Any, checklist: Checklist, on: date,
