@@ -17,7 +17,7 @@ from app.domain.clock import local_day
 from app.domain.completion import completion_problems
 from app.domain.computed import with_computed
 from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer
-from app.domain.findings import major_label
+from app.domain.findings import level_of, major_label
 from app.domain.models import Answer, FindingRecord, Hazard, Inspection, Site
 from app.domain.prefill import prefill_answers
 from app.domain.rating import HazardFacts, RatingResult, rate, repeated_item_ids
@@ -27,7 +27,7 @@ from app.domain.vocab import DRAFT, MAJOR, RECORD, WARNING, severity_label
 from app.store import findings as finding_store
 from app.store import hazards as hazard_store
 from app.store import inspections as inspection_store
-from checklists import Checklist, Item
+from checklists import Checklist, Item, OfficeConfig
 
 from .base import Service
 from .catalog import UnknownChecklist
@@ -57,6 +57,8 @@ class InspectionState:
     findings: dict[str, FindingRecord] = field(default_factory=dict)
     #: computed items' values, e.g. ``{"GR-07c": 3.6}`` (absent until their inputs are answered)
     computed: dict[str, float] = field(default_factory=dict)
+    #: the office's decisions in force (an item's level where the file allows a choice)
+    office: OfficeConfig = field(default_factory=OfficeConfig)
 
     @property
     def locked(self) -> bool:
@@ -70,6 +72,17 @@ class InspectionState:
     def severity_text(self, hazard: Hazard) -> str:
         """How the hazard's severity reads, e.g. ``疑似重大隐患（需住建部门认定）``."""
         return hazard_severity_text(self.checklist, hazard)
+
+    def level_of(self, item: Item) -> str:
+        """What the item finds when its rule fires: 隐患, 预警 or 记录并报告 (the office's choice
+        where the file allows one)."""
+        return level_of(item, self.checklist, self.office)
+
+    def item_severity_text(self, item: Item) -> str:
+        """How a hazard on ``item`` reads, e.g. ``一般隐患``, ``疑似重大隐患（需住建部门认定）``."""
+        if item.severity == MAJOR:
+            return major_label(self.checklist.authority_of(item))
+        return severity_label(item.severity)
 
 
 @dataclass
@@ -206,6 +219,7 @@ class Inspections(Service):
             combined=[h for h in raised if h.source == COMBINATION],
             findings={f.item_id: f for f in finding_store.findings_of_inspection(self._store, inspection_id)},
             computed={k: v for k, v in with_computed(checklist, values).items() if k in computed_ids},
+            office=self._device.office.config(),
             answered=sum(1 for item in questions if item.id in answers),
             total=len(questions),
             signature_valid=_signature_valid(inspection, answers, raised),
