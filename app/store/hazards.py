@@ -57,7 +57,9 @@ def _json_columns(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hazard_values(row: dict[str, Any], photos: dict[str, list[str]]) -> dict[str, Any]:
-    return {**row, "element_items": json.loads(row["element_items"]), "photo_shas": photos.get(row["id"], [])}
+    # bench/store.py times the same queries on copies migrated only to version 1 (no links column)
+    links = json.loads(row.get("element_items") or "[]")
+    return {**row, "element_items": links, "photo_shas": photos.get(row["id"], [])}
 
 
 def delete_hazard(store: Store, hazard_id: str) -> None:
