@@ -195,3 +195,33 @@ def test_the_same_file_installed_twice_is_accepted(tmp_path: Path):
     copy = shutil.copy(SHIPPED_DIR / "group_rental.yaml", tmp_path / "group_rental.yaml")
     assert device.catalog.install(Path(copy)).version == 2
     device.close()
+
+
+def test_every_version_the_device_used_is_kept_so_a_draft_outlives_its_checklist(tmp_path: Path):
+    from app.services import Checklist
+    from tests.factories import V2_SAMPLE
+
+    data = tmp_path / "data"
+    first = Checklist.model_validate(V2_SAMPLE)  # neither shipped nor archived: only the device has it
+    device = open_device(data, checklists={"v2": first}, today=lambda: TODAY)
+    site = device.sites.create(name="南大街商业步行街", kind="人员密集场所")
+    draft = device.inspections.start(site.id, "v2")
+    device.inspections.answer(draft.id, "E1", "是")
+    device.close()
+
+    second = Checklist.model_validate({**V2_SAMPLE, "version": 2, "title": "第二版测试检查表（修订）"})
+    device = open_device(data, checklists={"v2": second}, today=lambda: TODAY)
+    state = device.inspections.state(draft.id)
+    assert (state.checklist.version, state.checklist.title) == (1, "第二版测试检查表")
+    assert "E1" in state.hazards
+    other = device.sites.create(name="星港大厦商场", kind="人员密集场所")
+    assert device.inspections.start(other.id, "v2").checklist_version == 2
+    device.close()
+
+
+def test_a_kept_version_reads_back_equal():
+    from app.services.catalog import checklist_body, read_body
+    from checklists import load_shipped
+
+    for checklist in [*V1.values(), *load_shipped().checklists.values()]:
+        assert read_body(checklist_body(checklist), checklist.id) == checklist, checklist.id

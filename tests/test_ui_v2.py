@@ -148,7 +148,10 @@ def test_a_suspected_major_hazard_names_who_determines_it(device, inspection, tm
     label = "疑似重大隐患（需住建部门认定）"
     texts, _ = screen(device, tmp_path, f"/run/{inspection.id}", at="H1", inspection_id=inspection.id)
     assert S.HAZARD_RECORDED.format(severity=label) in texts
+    # beside the item on a tablet: how it is checked and what a hazard on it is
+    texts, _ = screen(device, tmp_path, f"/run/{inspection.id}", at="H1", inspection_id=inspection.id, width=1000)
     assert S.METHOD_LINE.format(method="查阅记录") in texts
+    assert S.HAZARD_LEVEL.format(severity=label) in texts
     texts, view = screen(device, tmp_path, f"/hazard/{hazard.id}")
     assert label in texts  # the severity chip
     fields = [c.value for c in controls_in(view) if isinstance(c, ft.TextField)]

@@ -39,6 +39,11 @@ LEVEL_LABELS = {
     RECORD: "记录并报告（报办公室研究）",
 }
 
+# --- where a hazard comes from ---------------------------------------------------------------
+#: A hazard's ``source``: a checklist answer, the inspector's hand, or a 综合判定 rule counting
+#: several open hazards of one inspection.
+HAZARD_SOURCE_LABELS = {"checklist": "检查项", "manual": "现场发现", "combination": "综合判定"}
+
 # --- inspection status ----------------------------------------------------------------------
 DRAFT, COMPLETED = "draft", "completed"
 INSPECTION_STATUS_LABELS = {DRAFT: "检查中", COMPLETED: "已完成"}
@@ -82,8 +87,8 @@ BASIS_STATUS = {
 
 __all__ = [
     "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "ENTITY_NAMES", "GENERAL", "HAZARD",
-    "HAZARD_FIELDS", "INSPECTION_STATUS_LABELS", "LEVELS", "LEVEL_LABELS", "MAJOR", "METHODS", "PENDING", "RECORD",
-    "RECTIFYING", "REVIEW_FIELDS",
-    "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS",
-    "SITE_KINDS", "STATUSES", "WARNING", "YES_NO_NA", "severity_label",
+    "HAZARD_FIELDS", "HAZARD_SOURCE_LABELS", "INSPECTION_STATUS_LABELS", "LEVELS", "LEVEL_LABELS", "MAJOR",
+    "METHODS", "PENDING", "RECORD", "RECTIFYING", "REVIEW_FIELDS", "REVIEW_RESULT", "SEVERITIES",
+    "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS", "SITE_KINDS", "STATUSES", "WARNING",
+    "YES_NO_NA", "severity_label",
 ]

@@ -41,6 +41,7 @@ from app.domain.vocab import (
     GENERAL,
     HAZARD,
     HAZARD_FIELDS,
+    HAZARD_SOURCE_LABELS,
     LEVEL_LABELS,
     LEVELS,
     MAJOR,
@@ -83,8 +84,8 @@ from .sync_status import SyncStatus
 __all__ = [
     # the vocabulary (app.domain.vocab)
     "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "GENERAL", "HAZARD", "HAZARD_FIELDS",
-    "LEVELS", "LEVEL_LABELS", "MAJOR", "METHODS", "PENDING", "RECORD", "RECTIFYING", "REVIEW_FIELDS",
-    "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS",
+    "HAZARD_SOURCE_LABELS", "LEVELS", "LEVEL_LABELS", "MAJOR", "METHODS", "PENDING", "RECORD", "RECTIFYING",
+    "REVIEW_FIELDS", "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS",
     "SITE_KINDS", "STATUSES", "WARNING", "YES_NO_NA",
     # errors, records, inputs and services
     "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "ChecklistRefused",

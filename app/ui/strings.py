@@ -12,7 +12,7 @@ tests find controls by these labels and import them from here rather than repeat
 
 from __future__ import annotations
 
-from app.services import HAZARD_FIELDS, SIGNATURE_FIELDS
+from app.services import HAZARD_FIELDS, HAZARD_SOURCE_LABELS, SIGNATURE_FIELDS
 
 # --- everywhere -------------------------------------------------------------------------------
 APP_TITLE = "安巡 AnXun"
@@ -123,7 +123,7 @@ HAZARD_RECORDED = "已记录隐患 · {severity}"
 #: A 预警 or 记录并报告 finding on the item: recorded, not a hazard.
 FINDING_RECORDED = "已记录{level}：{text}"
 FINDING_NOT_A_HAZARD = "不是隐患，不下整改通知；随检查记录上报"
-COMBINED_RECORDED = "综合判定：{severity}"
+COMBINED_RECORDED = HAZARD_SOURCE_LABELS["combination"] + "：{severity}"
 VIEW_COMBINED = "查看综合判定"
 COMPUTED_VALUE = "自动计算：{value}"
 COMPUTED_PENDING = "填写前面的数据后自动计算"
@@ -165,7 +165,7 @@ HAZARDS_OF_SEVERITY = "{label}：{n} 项"
 NO_HAZARDS = "未发现隐患"
 RATING_COLOUR = "{colour}色"
 HAZARD_SOURCE_OTHER = "其他"
-HAZARD_SOURCE_COMBINED = "综合判定"
+HAZARD_SOURCE_COMBINED = HAZARD_SOURCE_LABELS["combination"]
 WARNINGS_OF_INSPECTION = "预警（{n}）"
 RECORDS_OF_INSPECTION = "记录并报告（{n}）"
 HAZARD_LINE = "{item} · 照片 {n} 张"
@@ -203,7 +203,7 @@ ONLY_OVERDUE = "仅看逾期"
 SITE_IN_GRID = "{site}（{grid}）"
 IS_OVERDUE = "（已逾期）"
 FOUND_ON_SITE = "现场发现"
-COMBINED_FROM = "综合判定（由本次检查 {n} 项隐患构成）"
+COMBINED_FROM = HAZARD_SOURCE_LABELS["combination"] + "（由本次检查 {n} 项隐患构成）"
 FINDING_CARD_LINE = "{site} · {checklist} · {day}"
 NO_MATCHING_FINDINGS = "没有符合条件的记录"
 FINDINGS_COUNT = "共 {shown} 条"
