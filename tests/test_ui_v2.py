@@ -124,6 +124,7 @@ def test_the_ledger_lists_record_and_report_findings_under_their_level(device, i
         ui.ledger_filter = LedgerFilter(level="记录并报告")
         session.page.route = "/ledger"
         await ui.render()
+        assert conn.crashes() == []
         return texts_of(session.page.views[-1])
 
     texts = run(scenario)
