@@ -128,6 +128,9 @@ def test_a_warning_is_stored_and_shown_apart_never_a_hazard_nor_rated(device, cr
     assert device.hazards.ledger() == []  # never on the 隐患台账 nor a 告知单
     listed = device.hazards.findings(LedgerFilter(level="预警"))
     assert [(f.item_id, f.site_name) for f in listed] == [("W1", "南大街商业步行街")]
+    assert len(device.hazards.findings(LedgerFilter(level="预警", text="贮存"))) == 1  # its text
+    assert len(device.hazards.findings(LedgerFilter(level="预警", text="南大街"))) == 1  # its site
+    assert device.hazards.findings(LedgerFilter(level="预警", text="楼梯")) == []
     # a corrected date withdraws it
     assert answer(device, inspection.id, W1=TODAY.isoformat()).findings == {}
 
