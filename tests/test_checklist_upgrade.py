@@ -225,3 +225,17 @@ def test_a_kept_version_reads_back_equal():
 
     for checklist in [*V1.values(), *load_shipped().checklists.values()]:
         assert read_body(checklist_body(checklist), checklist.id) == checklist, checklist.id
+
+
+def test_a_kept_newer_version_that_cannot_be_read_back_never_lets_the_version_go_down(tmp_path: Path):
+    data = tmp_path / "data"
+    device = open_device(data, today=lambda: TODAY)
+    raw = _shipped_raw("group_rental")
+    raw["version"] = 3
+    device.catalog.install(_write(tmp_path / "incoming.yaml", raw))
+    device.store.conn.execute("UPDATE checklist_versions SET body = '{\"id\": \"group_rental\"}' WHERE version = 3")
+    device.close()
+    device = open_device(data, today=lambda: TODAY)
+    assert not device.catalog.has("group_rental")  # not the shipped version 2 in its place
+    assert any("version went down" in str(e) for e in device.catalog.errors)
+    device.close()

@@ -127,6 +127,11 @@ class Catalog:
                 current[cid] = read_body(version_store.version_body(store, cid, version) or "", f"{cid} v{version}")
             except ChecklistError as exc:
                 errors.append(exc)
+        for cid, checklist in list(current.items()):
+            if checklist.version < used.get(cid, 0):  # the newer kept version could not be read back
+                del current[cid]
+                errors.append(ChecklistError(f"{cid} v{checklist.version}", "version went down: older than "
+                                             f"version {used[cid]} this device already used"))
         for error in errors:
             log.error("checklist not loaded: %s", error)
         return cls(current, errors, store=store)
