@@ -30,6 +30,7 @@ from . import theme as T
 from . import widgets as W
 from .answer_controls import AnswerInput, answer_input, computed_input, fmt_value, same_answer
 from .errors import guard, message_for
+from .run_status import combined_banner, finding_box, hazard_box
 from .shell import AppUI
 
 
@@ -193,55 +194,19 @@ class RunScreen:
         self.saved_text.visible = answer is not None
         self.render_combined()
         if hazard is not None:
-            self.hazard_slot.content = self.hazard_box(hazard)
+            self.hazard_slot.content = hazard_box(self.state, hazard, self.ui.go_handler)
         elif finding is not None:
-            self.hazard_slot.content = ft.Container(
-                ft.Column([
-                    ft.Row([ft.Icon(ft.Icons.INFO_OUTLINE, color=T.WARN),
-                            ft.Text(S.FINDING_RECORDED.format(level=finding.level, text=finding.text),
-                                    color=T.WARN, size=16, weight=ft.FontWeight.W_700, expand=True)]),
-                    ft.Text(S.FINDING_NOT_A_HAZARD, size=14, color=T.MUTED),
-                ], spacing=6),
-                bgcolor=T.WARN_BG, border=ft.Border.all(1, T.WARN), border_radius=10, padding=10,
-            )
+            self.hazard_slot.content = finding_box(finding)
         else:
             self.hazard_slot.content = None
         self.hazard_slot.visible = self.hazard_slot.content is not None
-
-    def hazard_box(self, hazard: Hazard) -> ft.Control:
-        need_photo = hazard.photo_required and not hazard.photo_shas
-        photos = S.PHOTO_COUNT.format(n=len(hazard.photo_shas)) + (S.PHOTO_NEEDED if need_photo else "")
-        return ft.Container(
-            ft.Column([
-                ft.Row([ft.Icon(ft.Icons.REPORT_PROBLEM, color=T.DANGER),
-                        ft.Text(S.HAZARD_RECORDED.format(severity=self.state.severity_text(hazard)),
-                                color=T.DANGER, size=16, weight=ft.FontWeight.W_700, expand=True)]),
-                ft.Text(hazard.description, size=15, color=T.TEXT),
-                ft.Text(photos, size=14, color=T.DANGER if need_photo else T.MUTED),
-                W.button(S.FILL_HAZARD, self.ui.go_handler(f"/hazard/{hazard.id}"), variant="danger",
-                         icon=ft.Icons.EDIT_NOTE),
-            ], spacing=6),
-            bgcolor=T.DANGER_BG, border=ft.Border.all(1, T.DANGER), border_radius=10, padding=10,
-        )
 
     def render_combined(self) -> None:
         """The 综合判定 hazard, while its elements meet the rule: above every item."""
         combined = self.state.combined
         self.combined_slot.visible = bool(combined)
-        if not combined:
-            self.combined_slot.content = None
-            return
-        hazard = combined[0]
-        self.combined_slot.content = ft.Container(
-            ft.Column([
-                ft.Row([ft.Icon(ft.Icons.GPP_MAYBE, color=T.ON_PRIMARY),
-                        ft.Text(S.COMBINED_RECORDED.format(severity=self.state.severity_text(hazard)),
-                                color=T.ON_PRIMARY, size=16, weight=ft.FontWeight.W_700, expand=True)]),
-                ft.Text(hazard.description, size=15, color=T.ON_PRIMARY),
-                W.button(S.VIEW_COMBINED, self.ui.go_handler(f"/hazard/{hazard.id}"), variant="outlined"),
-            ], spacing=6),
-            bgcolor=T.DANGER, border_radius=10, padding=10,
-        )
+        self.combined_slot.content = combined_banner(self.state, combined[0], self.ui.go_handler) if combined \
+            else None
 
     def render_basis(self, item: Item) -> None:
         rows: list[ft.Control] = [ft.Text(S.BASIS_TITLE, size=17, weight=ft.FontWeight.W_700, color=T.TEXT)]
