@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from app.ui import strings as S
 from checklists import Checklist, Item
 from checklists.loader import load_shipped
 
+from .glyphs import GLYPHS, first_painted_state
 from .harness import OUT, VIEWPORTS, AppServer, FlutterPage, NetLog, poll, step
 from .plan import answered_value, hazard_answer, hazard_description, hazard_item, safe_answer, stored_value
 
@@ -119,20 +119,14 @@ def home_in_chinese(visit: Visit, app_server: AppServer) -> None:
     fp.button(S.NEW_INSPECTION).wait_for(timeout=30_000)
     fp.wait_text(NEVER_SYNCED)
     fp.wait_text(S.PENDING_CHANGES.format(n=0))
-    poll(lambda: 200 in visit.net.font_status(), timeout=15)
-    # The font arrives after the first frame (tofu until then): wait until the label's glyphs are
-    # inked and distinct, i.e. drawn with the bundled font.
+    # The web client loads the font before its first frame: the first time the label is painted,
+    # its glyphs are drawn with the bundled font (never boxes first, never a wait for the font).
+    assert 200 in visit.net.font_status()
     probe = visit.shots.parent / f"{visit.checklist.id}-font-probe.png"
-    deadline = time.monotonic() + 15
-    while True:
-        box = fp.text(NEVER_SYNCED).first.bounding_box()
-        page.screenshot(path=str(probe))
-        ok, diff = glyphs_render(probe, box, len(NEVER_SYNCED))
-        if ok or time.monotonic() > deadline:
-            break
-        page.wait_for_timeout(200)
+    state, diff = first_painted_state(page, NEVER_SYNCED, probe)
+    assert state == GLYPHS, (f"Chinese label first painted as {state} (min glyph difference {diff:.1f}); "
+                             f"see {probe}")
     probe.unlink(missing_ok=True)
-    assert ok, f"Chinese label looks empty or tofu (min glyph difference {diff:.1f})"
     fp.shot("home")
 
 
@@ -405,21 +399,6 @@ def database_holds_the_visit(visit: Visit, db_path: Path, checklist_id: str) -> 
         assert db.execute("SELECT count(*) FROM findings WHERE inspection_id = ?", (insp_id,)).fetchone()[0] == 0
     finally:
         db.close()
-
-
-def glyphs_render(png: Path, box: dict, n_chars: int) -> tuple[bool, float]:
-    """Chinese drawn with the bundled font: glyph cells are inked and differ from each other
-    (tofu boxes would be identical rectangles)."""
-    from PIL import Image, ImageChops, ImageStat
-
-    img = Image.open(png).convert("L")
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    cell = w / n_chars
-    cells = [img.crop((int(x + i * cell), int(y), int(x + (i + 1) * cell), int(y + h))).resize((24, 24))
-             for i in range(n_chars)]
-    inked = all(ImageStat.Stat(c).extrema[0][0] < 128 for c in cells)
-    diffs = [ImageStat.Stat(ImageChops.difference(a, b)).mean[0] for a, b in zip(cells, cells[1:])]
-    return inked and min(diffs) > 4, min(diffs)
 
 
 def assert_drawn(png: bytes) -> None:
