@@ -74,7 +74,9 @@ from .errors import (
     InvalidAnswer,
     NotFound,
     PhotoError,
+    ReviewRefused,
     StoreError,
+    WithdrawalNeedsConfirm,
 )
 from .inspections import DraftRow, InspectionState, Summary
 from .office import Office
@@ -91,8 +93,8 @@ __all__ = [
     "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "ChecklistRefused",
     "CompletionRefused", "Device", "DraftRow", "FindingRecord", "FindingRow", "Hazard", "HazardEdit",
     "HazardRow", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState", "InvalidAnswer",
-    "Item", "LedgerFilter", "NotFound", "Office", "PhotoError", "RatingResult", "Review", "Site", "StoreError",
-    "Summary", "SyncStatus", "UnknownChecklist",
+    "Item", "LedgerFilter", "NotFound", "Office", "PhotoError", "RatingResult", "Review", "ReviewRefused", "Site",
+    "StoreError", "Summary", "SyncStatus", "UnknownChecklist", "WithdrawalNeedsConfirm",
     "awaits_review", "describe_rule", "format_local", "level_of", "local_day", "local_midnight", "local_today",
     "major_label", "open_device", "severity_label", "toggle_option",
 ]
