@@ -8,7 +8,7 @@ import unicodedata
 
 from .errors import InvalidAnswer
 
-__all__ = ["check_phone"]
+__all__ = ["check_phone", "phone_problem"]
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 #: 区号 0 + 2–3 digits (010, 021, 0519), then a 7–8 digit number, optionally ``-`` and an extension.
@@ -31,3 +31,12 @@ def check_phone(text: str, field: str = "contact_phone") -> str:
     if MOBILE.match(tidy) or LANDLINE.match(tidy):
         return tidy
     raise InvalidAnswer(field, MESSAGE)
+
+
+def phone_problem(text: str) -> str | None:
+    """What is wrong with a typed number, in Chinese; None when it is fine (or empty)."""
+    try:
+        check_phone(text)
+    except InvalidAnswer as exc:
+        return exc.message
+    return None

@@ -19,7 +19,8 @@ from .errors import InvalidAnswer
 AnswerValue = Union[str, float, list[str], date]
 
 __all__ = [
-    "AnswerValue", "InvalidAnswer", "applies", "describe_rule", "is_hazard", "is_visible", "rule_fires",
+    "AnswerValue", "InvalidAnswer", "applies", "describe_rule", "finding_options", "is_hazard", "is_visible",
+    "rule_fires",
     "rule_threshold", "toggle_option", "validate_answer", "visible_items",
 ]
 
@@ -110,6 +111,17 @@ def toggle_option(item: Item, selected: Collection[str], option: str) -> list[st
     else:
         keep = (set(selected) - set(item.exclusive_options)) | {option}
     return [o for o in item.options if o in keep]
+
+
+def finding_options(item: Item) -> tuple[str, ...]:
+    """The item's own options that can make its rule fire, e.g. ``("否",)`` for "是否畅通？" and
+    ``("是",)`` for "是否堆放杂物？": the screen marks them before anything is tapped."""
+    rule = item.hazard_when
+    if rule is None:
+        return ()
+    leaves = rule.leaves() if rule.is_combined else iter((rule,))
+    found = {o for leaf in leaves if leaf.item is None for o in leaf.options}
+    return tuple(o for o in (*YES_NO_NA, *item.options) if o in found)
 
 
 def rule_threshold(rule: HazardRule, checklist: Checklist) -> float:

@@ -46,6 +46,19 @@ class Hazards(Service):
             else None
         return hazard_severity_text(checklist, hazard)
 
+    def item_question(self, hazard: Hazard) -> str | None:
+        """The checklist question a hazard was raised on, e.g. ``疏散楼梯、走道、安全出口是否畅通？``;
+        None for a hazard found by hand, a 综合判定 one, or one whose checklist this device lacks."""
+        if hazard.source != "checklist" or not hazard.checklist_id or not hazard.item_id:
+            return None
+        catalog = self._device.catalog
+        if not catalog.has(hazard.checklist_id):
+            return None
+        try:
+            return catalog.get(hazard.checklist_id).item(hazard.item_id).question
+        except KeyError:
+            return None
+
     def get(self, hazard_id: str) -> HazardRow:
         """:raises NotFound: no such hazard."""
         return hazard_store.get_hazard(self._store, hazard_id, self._device.today())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from .harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     NO_CHROMIUM,
-    VIEWPORTS,
+    SCREEN_SIZES,
     AppServer,
     FlutterPage,
     NetLog,
@@ -67,13 +68,14 @@ def browser():  # noqa: ANN201
 @pytest.fixture()
 def make_page(browser):  # noqa: ANN001, ANN201
     """``make_page("390x844", shots_dir) -> (FlutterPage, NetLog)``; the last screen of each page is
-    saved as ``zz-last.png`` to see where a failed test stopped."""
+    saved as ``zz-last.png`` to see where a failed test stopped. Other keywords go to the browser
+    context, e.g. ``timezone_id="UTC"``."""
     contexts = []
     pages: list[FlutterPage] = []
 
-    def make(size: str, shots: Path) -> tuple[FlutterPage, NetLog]:
-        w, h = VIEWPORTS[size]
-        ctx = browser.new_context(viewport={"width": w, "height": h}, locale="zh-CN")
+    def make(size: str, shots: Path, **context: Any) -> tuple[FlutterPage, NetLog]:
+        w, h = SCREEN_SIZES[size]
+        ctx = browser.new_context(viewport={"width": w, "height": h}, locale="zh-CN", **context)
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(15_000)

@@ -26,14 +26,13 @@ NO_CHROMIUM = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 #: Screenshots and other artefacts of browser runs.
 OUT = REPO / "test-output"
 VIEWPORTS = {"390x844": (390, 844), "820x1180": (820, 1180)}
-#: The checklist item id shown on the run screen (e.g. ``HR-12a``), read from the semantics tree.
+#: Every screen is photographed at these sizes (the smallest phone we support, a common phone, a tablet).
+SCREEN_SIZES = {"360x800": (360, 800), **VIEWPORTS}
+#: The id of the checklist item on the run screen (e.g. ``HR-12a``): never shown to the inspector,
+#: it is the question's semantics identifier (Flutter writes it as ``flt-semantics-identifier``).
 JS_ITEM = """() => {
-  const r = /^(LC|GR|HR|HW)-[0-9A-Za-z]+$/;
-  for (const e of document.querySelectorAll('flt-semantics')) {
-    const t = e.textContent.trim();
-    if (r.test(t)) return t;
-  }
-  return null;
+  const e = document.querySelector('flt-semantics[flt-semantics-identifier]');
+  return e ? e.getAttribute('flt-semantics-identifier') : null;
 }"""
 #: Requests allowed to fail: Flutter's CJK fallback-font probes (served from our origin with
 #: no_cdn, never shipped; 404) and the Rive runtime the bundled web client tries to fetch from
@@ -238,8 +237,10 @@ class FlutterPage:
         """The id of the checklist item on screen, e.g. ``GR-00b``."""
         return self.page.evaluate(JS_ITEM)
 
-    def reveal(self, locator: Any) -> dict:
-        """Scroll the Flutter page (mouse wheel) until ``locator`` is inside the viewport.
+    def reveal(self, locator: Any, *, above: float = 0, need: float | None = None) -> dict:
+        """Scroll the Flutter page (mouse wheel) until ``locator`` is inside the viewport (and
+        ``above`` px clear of its bottom edge, e.g. above the bottom bar of actions); with ``need``,
+        only its top ``need`` px must be (e.g. the part of a signature pad a test draws on).
 
         After each wheel step, wait (bounded) until the target is in view or has moved, i.e. the
         scroll took effect; no fixed sleeps. At most 20 steps; stops early when scrolling no longer
@@ -248,7 +249,8 @@ class FlutterPage:
         vw = self.page.viewport_size["width"]
 
         def in_view(box: dict | None) -> bool:
-            return bool(box and box["y"] >= 60 and box["y"] + box["height"] <= vh - 10)
+            height = min(box["height"], need) if box and need else (box["height"] if box else 0)
+            return bool(box and box["y"] >= 60 and box["y"] + height <= vh - 10 - above)
 
         box = locator.bounding_box()
         for _ in range(20):
