@@ -23,14 +23,20 @@ async def open_site(ui: AppUI, site_id: str) -> None:
     site = await ui.call(ui.device.sites.get, site_id)
     lists = await ui.call(ui.device.inspections.checklists_for, site.kind)
     if len(lists) == 1:
-        try:
-            inspection = await ui.call(ui.device.inspections.start, site.id, lists[0].id)
-        except AnXunError:
-            pass  # the choice screen says why
-        else:
-            await ui.go(f"/run/{inspection.id}")
-            return
+        await start_on(ui, site.id, lists[0].id)
+        return
     await ui.go(f"/site/{site_id}")
+
+
+async def start_on(ui: AppUI, site_id: str, checklist_id: str) -> None:
+    """Start (or resume) the inspection of a site on a checklist and open it; a refusal shows on
+    the choice screen."""
+    try:
+        inspection = await ui.call(ui.device.inspections.start, site_id, checklist_id)
+    except AnXunError:
+        await ui.go(f"/site/{site_id}")  # says why there
+        return
+    await ui.go(f"/run/{inspection.id}")
 
 
 async def build(ui: AppUI, site_id: str) -> ft.View:

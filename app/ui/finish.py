@@ -150,6 +150,8 @@ def _signing(ui: AppUI, state: InspectionState,
                      on_change=on_name)
     signed_note = ft.Text(S.SIGNED_UNCHANGED if state.signature_valid else "", size=14, color=T.OK,
                           visible=state.signature_valid)
+    from_contact = ft.Text(S.SIGNER_FROM_CONTACT, size=14, color=T.MUTED,
+                           visible=not stored_name and draft.name is None and bool(state.site.contact_name))
 
     async def clear(_e: ft.Event) -> None:
         pad.clear()
@@ -192,6 +194,7 @@ def _signing(ui: AppUI, state: InspectionState,
         W.section_title(S.SIGNATURE_SECTION),
         ft.Text(S.SIGNATURE_MEANS, size=14, color=T.MUTED),
         signer,
+        from_contact,
         ft.Row([pad.control], alignment=ft.MainAxisAlignment.CENTER),
         ft.Row([W.button(S.CLEAR_SIGNATURE, clear, variant="outlined", icon=ft.Icons.CLEAR), signed_note],
                wrap=True),

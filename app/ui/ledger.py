@@ -173,11 +173,11 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
         await set_filter(text="")
 
     f = ui.ledger_filter
-    clear = ft.IconButton(icon=ft.Icons.CLOSE, on_click=guard(clear_search), visible=bool(f.text),
-                          width=T.TOUCH, height=T.TOUCH)
+    clear = ft.Semantics(label=S.CLEAR_SEARCH, button=True, visible=bool(f.text), content=ft.IconButton(
+        icon=ft.Icons.CLOSE, on_click=guard(clear_search), width=T.TOUCH, height=T.TOUCH))
     search = W.field(S.SEARCH_HAZARDS, f.text, on_change=on_text)
     search.prefix_icon = ft.Icons.SEARCH
-    search.suffix_icon = ft.Semantics(label=S.CLEAR_SEARCH, button=True, content=clear)
+    search.suffix_icon = clear
     severities = [(GENERAL, SEVERITY_LABELS[GENERAL]), (MAJOR, SEVERITY_SHORT[MAJOR])]
     hazards = f.level == HAZARD
     shared = [

@@ -7,8 +7,8 @@ behind a button on a phone. 上一题 / 下一题 sit in the bottom bar, never b
 A changed answer that would withdraw a hazard the inspector has written up (部位, photos …) asks
 first; its details come back when the answer does (``device.inspections.answer(withdraw=…)``).
 
-The answer controls themselves are in ``answer_controls.py``; this screen owns the state, the
-saving and the moving between items.
+The answer controls themselves are in ``answer_controls.py``, the moving between items in
+``run_moves.py``; this screen owns the state, the rendering and the saving.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from . import theme as T
 from . import widgets as W
 from .answer_controls import AnswerInput, answer_input, computed_input, fmt_value, same_answer
 from .errors import guard, message_for
+from .run_moves import RunMoves
 from .run_status import basis_rows, combined_banner, finding_box, hazard_box, rule_line
 from .shell import AppUI
 
@@ -36,7 +37,7 @@ async def build(ui: AppUI, inspection_id: str) -> ft.View:
     return await RunScreen(ui, inspection_id).build()
 
 
-class RunScreen:
+class RunScreen(RunMoves):
     """The run screen of one inspection (an ``AnswerHost`` for the answer controls)."""
 
     def __init__(self, ui: AppUI, inspection_id: str):
@@ -57,6 +58,8 @@ class RunScreen:
         self.hazard_slot = ft.Container()
         self.combined_slot = ft.Container(visible=False)
         self.nav = ft.Container(expand=True)
+        #: said once on the item after a computed one passed over, e.g. 已自动计算：人均使用面积 4.5m²
+        self.note = ft.Text("", size=15, color=T.PRIMARY, visible=False, key="computed-note")
         #: the current item's control; where its unsaved value is
         self.input: AnswerInput | None = None
         self.shown_next = False
@@ -165,6 +168,7 @@ class RunScreen:
         question = ft.Text(item.question, size=21, weight=ft.FontWeight.W_700, color=T.TEXT, key="question")
         c: list[ft.Control] = [
             self.combined_slot,
+            self.note,
             ft.Row([
                 ft.Text(S.ITEM_POSITION.format(pos=pos, n=len(ids)), size=15, color=T.PRIMARY,
                         weight=ft.FontWeight.W_700),
@@ -345,63 +349,3 @@ class RunScreen:
             await self.advance(item)
         else:
             await self.save([], advance=True, item=item)
-
-    # -- moving -------------------------------------------------------------------------------
-    async def open_hazard(self, hazard: Hazard) -> None:
-        nxt = self.neighbour(1)
-        if nxt is not None:
-            await self.ui.call(self.device.inspections.set_position, self.inspection_id, nxt.id)
-        self.ui.seen_hazards.add(hazard.id)
-        await self.ui.go(f"/hazard/{hazard.id}")
-
-    async def advance(self, item: Item) -> None:
-        """Go to the item after ``item`` (no-op if the screen already left ``item``)."""
-        if self.item is None or self.item.id != item.id:
-            return
-        nxt = self.neighbour(1)
-        if nxt is not None:
-            self.item = nxt
-            self.error.visible = False
-            await self.ui.call(self.device.inspections.set_position, self.inspection_id, nxt.id)
-        await self.show()
-
-    async def on_next(self) -> None:
-        item, shown = self.item, self.input
-        if item is None or shown is None:
-            return
-        if self.locked:
-            await self.advance(item)
-            return
-        if shown.field is not None and not await self.save_field(advance=False, item=item, field=shown.field):
-            return
-        # What is ticked on screen is the answer, even if a tick's own save is still on its way
-        # (save() serialises them and skips an unchanged value); none ticked means 无.
-        if item.kind == "multi_choice" and not await self.save(shown.ticked(), advance=False, item=item):
-            return
-        hazard = self.state.hazards.get(item.id)
-        if hazard is not None and hazard.id not in self.ui.seen_hazards:
-            await self.open_hazard(hazard)
-            return
-        await self.advance(item)
-
-    async def on_prev(self) -> None:
-        item, shown = self.item, self.input
-        if item is not None and shown is not None and shown.field is not None and not self.locked:
-            saved = await self.save_field(advance=False, item=item, field=shown.field)
-            if not saved and (shown.field.value or "").strip():
-                return  # the refused value stays in the field with its message; nothing is lost
-        prev = self.neighbour(-1)
-        if prev is None:
-            return
-        self.item = prev
-        self.error.visible = False
-        if not self.locked:
-            await self.ui.call(self.device.inspections.set_position, self.inspection_id, prev.id)
-        await self.show()
-
-    async def on_manual_hazard(self) -> None:
-        """A hazard seen on site that no checklist item covers (现场发现): nothing is recorded
-        until the inspector saves it on its own form."""
-        if self.item is not None:
-            await self.ui.call(self.device.inspections.set_position, self.inspection_id, self.item.id)
-        await self.ui.go(f"/hazard/new/{self.inspection_id}")

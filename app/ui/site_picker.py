@@ -9,12 +9,12 @@ import logging
 
 import flet as ft
 
-from app.services import SITE_FIELDS, AnXunError, Site, phone_problem
+from app.services import SITE_FIELDS, AnXunError, Checklist, Site, phone_problem
 
 from . import strings as S
 from . import theme as T
 from . import widgets as W
-from .choose_checklist import open_site
+from .choose_checklist import open_site, start_on
 from .drafts import SiteDraft
 from .errors import guard, message_for
 from .filters import Active, FilterBar
@@ -37,20 +37,31 @@ async def build(ui: AppUI) -> ft.View:
     results = ft.Column(spacing=8)
     count = ft.Text("", color=T.MUTED, size=14)
 
+    #: checklists that fit each kind shown, e.g. ``{"群租房": [group_rental, lifeline]}``
+    fitting: dict[str, list[Checklist]] = {}
+
     def site_card(site: Site) -> ft.Control:
         sub = " · ".join(x for x in (site.kind, site.grid) if x)
 
         async def pick(_e: ft.Event) -> None:
             await open_site(ui, site.id)
 
-        return W.card(
-            ft.Column([
-                ft.Text(site.name, size=17, weight=ft.FontWeight.W_700, color=T.TEXT),
-                ft.Text(sub, size=15, color=T.PRIMARY),
-                ft.Text(site.address or S.NO_ADDRESS, size=14, color=T.MUTED),
-            ], spacing=2),
-            on_click=pick,
-        )
+        def start(checklist_id: str):  # noqa: ANN202 - a click handler
+            async def handler(_e: ft.Event) -> None:
+                await start_on(ui, site.id, checklist_id)
+
+            return handler
+
+        rows: list[ft.Control] = [
+            ft.Text(site.name, size=17, weight=ft.FontWeight.W_700, color=T.TEXT),
+            ft.Text(sub, size=15, color=T.PRIMARY),
+            ft.Text(site.address or S.NO_ADDRESS, size=14, color=T.MUTED),
+        ]
+        lists = fitting.get(site.kind, [])
+        if len(lists) > 1:  # its checklists on the card: site and checklist in one tap
+            rows.append(ft.Row([W.button(S.START_CHECKLIST.format(title=c.title), start(c.id), variant="outlined",
+                                         height=T.TOUCH, size=15) for c in lists], wrap=True, spacing=8))
+        return W.card(ft.Column(rows, spacing=2), on_click=pick)
 
     async def refresh(update: bool = True) -> None:
         nonlocal latest
@@ -62,6 +73,8 @@ async def build(ui: AppUI) -> ft.View:
             return  # a newer search is on its way
         more = len(sites) > LIMIT
         sites = sites[:LIMIT]
+        for kind in {s.kind for s in sites} - fitting.keys():
+            fitting[kind] = await ui.call(device.inspections.checklists_for, kind)
         results.controls = [site_card(s) for s in sites] or [ft.Text(S.NO_SITES, color=T.MUTED, size=15)]
         count.value = S.SITES_COUNT_CAPPED.format(limit=LIMIT) if more else S.SITES_COUNT.format(n=len(sites))
         active: list[Active] = []
@@ -98,11 +111,11 @@ async def build(ui: AppUI) -> ft.View:
         search.value, query["text"], clear.visible = "", "", False
         await refresh()
 
-    clear = ft.IconButton(icon=ft.Icons.CLOSE, on_click=guard(clear_search), visible=False, tooltip=None,
-                          width=T.TOUCH, height=T.TOUCH)
+    clear = ft.Semantics(label=S.CLEAR_SEARCH, button=True, visible=False, content=ft.IconButton(
+        icon=ft.Icons.CLOSE, on_click=guard(clear_search), width=T.TOUCH, height=T.TOUCH))
     search = W.field(S.SEARCH_SITES, on_change=on_text)
     search.prefix_icon = ft.Icons.SEARCH
-    search.suffix_icon = ft.Semantics(label=S.CLEAR_SEARCH, button=True, content=clear)
+    search.suffix_icon = clear
     kind_chips = W.choice_chips([(S.ALL, S.ALL_KINDS)] + [(k, k) for k in kinds], S.ALL, on_kind)
     grid_filter = W.filter_dropdown(S.GRID, None, [(g, g) for g in grids], on_grid, all_text=S.ALL_GRIDS,
                                     width=220, text_size=16)

@@ -188,6 +188,11 @@ class FlutterPage:
     def button(self, name: str, exact: bool = True) -> Any:
         return self.page.get_by_role("button", name=name, exact=exact)
 
+    def site_card(self, name: str) -> Any:
+        """A site's card in the site list: a button, or a group when its checklists are offered on it."""
+        pattern = re.compile(re.escape(name))
+        return self.page.get_by_role("button", name=pattern).or_(self.page.get_by_role("group", name=pattern)).first
+
     def click(self, name: str, *, timeout: float = 10_000) -> None:
         b = self.button(name).last
         b.wait_for(timeout=timeout)
@@ -249,8 +254,11 @@ class FlutterPage:
         vw = self.page.viewport_size["width"]
 
         def in_view(box: dict | None) -> bool:
-            height = min(box["height"], need) if box and need else (box["height"] if box else 0)
-            return bool(box and box["y"] >= 60 and box["y"] + height <= vh - 10 - above)
+            if not box:
+                return False
+            if need:  # Flutter clips a node's box to what shows: ``need`` px of it must show
+                return box["y"] >= 60 and box["height"] >= need and box["y"] + need <= vh - 10 - above
+            return box["y"] >= 60 and box["y"] + box["height"] <= vh - 10 - above
 
         box = locator.bounding_box()
         for _ in range(20):

@@ -201,19 +201,14 @@ def answer_every_item(visit: Visit, jpeg: Path) -> None:
 
         def moved() -> bool:
             now = fp.item_id()
-            if now is not None and now != iid:
-                return True
-            prog = page.evaluate(JS_PROGRESS)
-            return bool(prog and prog[0] == prog[1] and fp.button(S.GO_FINISH).count())
+            return (now is not None and now != iid) or bool(fp.button(S.COMPLETE).count())
 
         poll(moved)
-        prog = page.evaluate(JS_PROGRESS)
-        if fp.item_id() == iid and prog and prog[0] == prog[1]:
+        if fp.button(S.COMPLETE).count():  # after the last item comes the finish screen
             break
     else:
         raise AssertionError("checklist did not end")
     assert hazard_done
-    fp.shot("checklist-done")
 
 
 def first_item_shows_basis_and_sync_status(visit: Visit) -> None:
@@ -278,7 +273,6 @@ def answer_item(fp: FlutterPage, item: Item, value: object) -> None:
 
 def sign_and_complete(visit: Visit) -> None:
     fp, page = visit.fp, visit.page
-    fp.click(S.GO_FINISH)
     fp.button(S.COMPLETE).wait_for()
     fp.wait_text(re.compile(r"^已答 \d+/\d+ 项$"))
     fp.shot("finish")
