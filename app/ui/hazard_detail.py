@@ -76,7 +76,7 @@ async def _facts(ui: AppUI, h: HazardRow, photo_size: int) -> list[ft.Control]:
 
     def info(label: str, value: str) -> ft.Control:
         return ft.Row([ft.Text(label, size=15, color=T.MUTED, width=110),
-                       ft.Text(value or "—", size=16, color=T.TEXT, expand=True, selectable=True)],
+                       ft.Text(value or "—", size=16, color=T.TEXT, expand=True)],
                       vertical_alignment=ft.CrossAxisAlignment.START)
 
     chips = [W.status_pill(h.status), W.severity_pill(h.severity)]
@@ -87,7 +87,7 @@ async def _facts(ui: AppUI, h: HazardRow, photo_size: int) -> list[ft.Control]:
     f = HAZARD_FIELDS
     rows: list[ft.Control] = [
         ft.Row(chips, wrap=True),
-        ft.Text(h.description, size=18, weight=ft.FontWeight.W_700, color=T.TEXT, selectable=True),
+        ft.Text(h.description, size=18, weight=ft.FontWeight.W_700, color=T.TEXT),
         info(f["site"], S.SITE_IN_GRID.format(site=h.site_name, grid=h.grid) if h.grid else h.site_name),
         info(f["severity"], ui.device.hazards.severity_text(h)),
         info(f["location"], h.location),

@@ -93,7 +93,7 @@ def basis_rows(state: InspectionState, item: Item) -> list[ft.Control]:
     rows: list[ft.Control] = [ft.Text(S.BASIS_TITLE, size=17, weight=ft.FontWeight.W_700, color=T.TEXT)]
     hint = field_hint(item.hint or "")
     if hint:
-        rows.append(ft.Text(hint, size=15, color=T.TEXT, selectable=True))
+        rows.append(ft.Text(hint, size=15, color=T.TEXT))
     rows.append(ft.Text(S.METHOD_LINE.format(method=item.method), size=14, color=T.TEXT))
     if item.hazard_when is not None:
         level = state.level_of(item)
@@ -102,6 +102,6 @@ def basis_rows(state: InspectionState, item: Item) -> list[ft.Control]:
             rows.append(ft.Text(S.HAZARD_LEVEL.format(severity=state.item_severity_text(item)), size=14,
                                 color=T.MUTED))
     rows.append(ft.Text(S.BASIS_HEADING, size=15, weight=ft.FontWeight.W_600, color=T.TEXT))
-    rows += [ft.Text(S.BASIS_LINE.format(citation=c), size=14, color=T.MUTED, selectable=True)
+    rows += [ft.Text(S.BASIS_LINE.format(citation=c), size=14, color=T.MUTED)
              for c in citations(item.basis)]
     return rows

@@ -4,7 +4,7 @@ tablet sizes, a real JPEG. The machinery itself is in ``harness.py``."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,33 @@ def _require_chromium() -> None:
 def app_server(tmp_path: Path) -> Iterator[AppServer]:
     with running_app(tmp_path / "data", tmp_path / "app.log") as server:
         yield server
+
+
+@pytest.fixture()
+def seeded_app(tmp_path: Path):  # noqa: ANN201
+    """``seeded_app(seed) -> (AppServer, what seed returned)``: the app on a data folder that
+    ``seed(device)`` filled first through the services (the demo sites are there already)."""
+    from app.demo import seed_demo
+    from app.services import open_device
+
+    started = []
+
+    def start(seed: Callable[[Any], Any] = lambda device: None) -> tuple[AppServer, Any]:
+        data = tmp_path / f"data{len(started)}"
+        device = open_device(data)
+        try:
+            seed_demo(device)
+            made = seed(device)
+        finally:
+            device.close()
+        context = running_app(data, tmp_path / f"app{len(started)}.log")
+        server = context.__enter__()
+        started.append(context)
+        return server, made
+
+    yield start
+    for context in started:
+        context.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

@@ -231,6 +231,19 @@ class FlutterPage:
                 continue
         raise AssertionError(f"could not type into {label!r}")
 
+    def shows(self, text: str) -> bool:
+        """Whether some node on screen shows ``text`` (its text or its accessible name)."""
+        return self.page.evaluate(
+            "(t) => Array.from(document.querySelectorAll('flt-semantics'))"
+            ".some(e => e.textContent.includes(t) || (e.getAttribute('aria-label') || '').includes(t))", text)
+
+    def in_viewport(self, locator: Any) -> bool:
+        """Whether ``locator`` is wholly on screen, without scrolling."""
+        box = locator.bounding_box()
+        vh = self.page.viewport_size["height"]
+        vw = self.page.viewport_size["width"]
+        return bool(box and box["y"] >= 0 and box["y"] + box["height"] <= vh and box["x"] + box["width"] <= vw)
+
     def texts(self) -> list[str]:
         return self.page.evaluate(
             "() => Array.from(document.querySelectorAll('flt-semantics'))"
