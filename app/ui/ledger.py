@@ -67,7 +67,7 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
     device = ui.device
     sites = await ui.call(device.sites.search, limit=SITE_FILTER_LIMIT)
     grids = await ui.call(device.sites.grids)
-    results = ft.Column(spacing=8)
+    results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
     count = ft.Text("", size=14, color=T.MUTED, key="ledger-count")
     latest = 0
 

@@ -34,7 +34,7 @@ async def build(ui: AppUI) -> ft.View:
     kinds = list(device.sites.kinds)
     query: dict[str, str | None] = {"text": "", "kind": None, "grid": None}
     latest = 0
-    results = ft.Column(spacing=8)
+    results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
     count = ft.Text("", color=T.MUTED, size=14)
 
     #: checklists that fit each kind shown, e.g. ``{"群租房": [group_rental, lifeline]}``

@@ -107,8 +107,9 @@ class AppServer:
         return self.data / "anxun.db"
 
 
-def start_app(data: Path, log: Path) -> AppServer:
-    port = free_port()
+def start_app(data: Path, log: Path, *, port: int | None = None) -> AppServer:
+    """The app in a subprocess on ``port`` (a free one by default), once it listens."""
+    port = port or free_port()
     env = dict(os.environ)
     env.pop("FLET_APP_STORAGE_DATA", None)
     env["PYTHONUNBUFFERED"] = "1"
