@@ -60,6 +60,12 @@ def test_filters_fold_and_sites_are_found_by_kind_and_by_two_words(seeded_app, m
         fp.click(S.CLEAR_SEARCH)
         fp.wait_text(sites_shown(8))
 
+    with step("a site with one checklist that fits goes straight into it (13)"):
+        fp.site_card("常州某汽修有限公司危废间").get_by_text("钟楼区五星街道工业园 17 号").click()
+        poll(lambda: (fp.item_id() or "").startswith("HW-"))
+        assert not fp.shows(S.CHOOSE_CHECKLIST_TITLE)
+        fp.shot("straight-into-the-checklist")
+
     with step("the ledger's list starts high on the screen too, overdue first (16, 17)"):
         fp.open(server.url + "ledger")
         fp.button(S.FILTERS).wait_for(timeout=30_000)

@@ -133,6 +133,7 @@ def test_the_run_screen_names_the_finding_answer_shows_no_codes_and_keeps_its_ac
         finding = CHECKLIST.item("GR-03").finding
         fp.click("否")
         fp.button(S.ADD_PHOTO).wait_for()
+        assert fp.in_viewport(fp.button(S.BACK_TO_INSPECTION).last)  # the sheet's way back, without scrolling
         description = rows(server.db, "SELECT description FROM hazards WHERE item_id = 'GR-03'")[0][0]
         assert description and "检查结果" not in description and description.startswith(finding[:4])
         fp.click(S.BACK_TO_INSPECTION)
@@ -142,6 +143,12 @@ def test_the_run_screen_names_the_finding_answer_shows_no_codes_and_keeps_its_ac
         actions_in_view(fp)
         fp.shot("hazard-on-item")
         no_editor_notes(fp)
+
+    with step("完成检查 is on screen without scrolling past the summary and the signature (15)"):
+        fp.click(S.FINISH_ACTION)
+        fp.button(S.COMPLETE).wait_for()
+        assert fp.in_viewport(fp.button(S.COMPLETE).last)
+        no_editor_notes(fp)  # problems name questions by number, hazards by description
     assert net.unexpected_failures() == []
 
 
