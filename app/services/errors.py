@@ -1,12 +1,13 @@
 """Errors services raise: the app's one tree lives in ``app.domain.errors``; re-exported here so
 views import every error from ``app.services``."""
 
-from app.domain.errors import AnXunError, CompletionRefused, InspectionLocked, InvalidAnswer
+from app.domain.closing import ReviewRefused
+from app.domain.errors import AnXunError, CompletionRefused, InspectionLocked, InvalidAnswer, WithdrawalNeedsConfirm
 from app.domain.lifecycle import IllegalTransition
 from app.photos.errors import PhotoError
 from app.store.db import NotFound, StoreError
 
 __all__ = [
     "AnXunError", "CompletionRefused", "IllegalTransition", "InspectionLocked", "InvalidAnswer", "NotFound",
-    "PhotoError", "StoreError",
+    "PhotoError", "ReviewRefused", "StoreError", "WithdrawalNeedsConfirm",
 ]

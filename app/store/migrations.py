@@ -9,6 +9,7 @@ from pathlib import Path
 from .errors import NotAnAnXunStore, SchemaTooNew
 from .ids import to_text, utc_now
 from .search import register_functions
+from .withdrawn import m008_withdrawn_hazards
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
 
@@ -343,6 +344,8 @@ MIGRATIONS: list[Migration] = [
     (4, "deadline_chosen", m004_deadline_chosen),
     (5, "fast_common_words", m005_fast_common_words),
     (6, "checklists_v2", m006_checklists_v2),
+    # 7 is the sync engine's (issue 9), made in parallel
+    (8, "withdrawn_hazards", m008_withdrawn_hazards),
 ]
 
 
