@@ -20,9 +20,9 @@ from app.services import (
 from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .draft_photos import DraftPhotos
 from .drafts import ReviewDraft
-from .errors import guard, message_for
-from .photo_viewer import show_photo
+from .errors import message_for
 from .shell import AppUI
 
 #: Icons of the lifecycle buttons, by the status they move to.
@@ -123,31 +123,8 @@ async def _review_form(ui: AppUI, h: HazardRow, err: ft.Text) -> list[ft.Control
 
     reviewer = W.field(REVIEW_FIELDS["reviewer"], draft.reviewer, on_change=keep_reviewer)
     note = W.field(REVIEW_FIELDS["note"], draft.note, multiline=True, on_change=keep_note)
-    thumbs = ft.Row(wrap=True, spacing=8)
-    count = ft.Text("", size=15, color=T.TEXT, key="review-photo-count")
-
-    def opener(data: bytes, n: int):  # noqa: ANN202 - a click handler
-        async def open_full(_e: ft.Event) -> None:
-            show_photo(ui.page, data, index=n, count=len(draft.photos))
-
-        return open_full
-
-    def show_photos() -> None:
-        thumbs.controls = [ft.Semantics(label=S.PHOTO, image=True, content=ft.Container(
-            ft.Image(src=data, width=90, height=90, fit=ft.BoxFit.COVER), on_click=guard(opener(data, n)),
-            border=ft.Border.all(1, T.BORDER), border_radius=8, clip_behavior=ft.ClipBehavior.HARD_EDGE))
-            for n, data in enumerate(draft.photos, 1)]
-        count.value = S.REVIEW_PHOTO_COUNT.format(n=len(draft.photos))
-
-    show_photos()
-
-    async def add_photo(_e: ft.Event) -> None:
-        try:
-            draft.photos.extend(await ui.photos.pick())
-        except AnXunError as exc:
-            err.value, err.visible = message_for(exc), True
-        show_photos()
-        ui.page.update()
+    photos = DraftPhotos(ui, draft.photos, err, add_label=S.ADD_REVIEW_PHOTO, count_text=S.REVIEW_PHOTO_COUNT,
+                         key="review-photo-count", size=90)
 
     async def review(passed: bool) -> None:
         try:
@@ -171,9 +148,7 @@ async def _review_form(ui: AppUI, h: HazardRow, err: ft.Text) -> list[ft.Control
         W.section_title(S.REVIEW_SECTION),
         reviewer,
         note,
-        ft.Row([W.button(S.ADD_REVIEW_PHOTO, add_photo, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED),
-                count], wrap=True),
-        thumbs,
+        *photos.controls(),
         ft.Row([W.button(REVIEW_RESULT[True], passed, variant="ok", expand=1, icon=ft.Icons.VERIFIED_OUTLINED),
                 W.button(REVIEW_RESULT[False], failed, variant="danger", expand=1)], spacing=10),
     ]

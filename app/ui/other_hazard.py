@@ -12,9 +12,9 @@ from app.services import GENERAL, HAZARD_FIELDS, MAJOR, SEVERITY_LABELS, AnXunEr
 from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .draft_photos import DraftPhotos
 from .drafts import OtherHazardDraft
-from .errors import guard, message_for
-from .photo_viewer import show_photo
+from .errors import message_for
 from .shell import AppUI
 
 
@@ -42,31 +42,8 @@ async def build(ui: AppUI, inspection_id: str) -> ft.View:
 
     severity = W.choice_chips([(GENERAL, SEVERITY_LABELS[GENERAL]), (MAJOR, SEVERITY_LABELS[MAJOR])],
                               draft.severity or GENERAL, on_severity)
-    count = ft.Text(S.OTHER_HAZARD_PHOTOS.format(n=len(draft.photos)), size=15, color=T.TEXT, key="other-photos")
-    thumbs = ft.Row(wrap=True, spacing=8)
-
-    def opener(data: bytes, n: int):  # noqa: ANN202 - a click handler
-        async def open_full(_e: ft.Event) -> None:
-            show_photo(ui.page, data, index=n, count=len(draft.photos))
-
-        return open_full
-
-    def show_photos() -> None:
-        count.value = S.OTHER_HAZARD_PHOTOS.format(n=len(draft.photos))
-        thumbs.controls = [ft.Semantics(label=S.PHOTO, image=True, content=ft.Container(
-            ft.Image(src=data, width=96, height=96, fit=ft.BoxFit.COVER), on_click=guard(opener(data, n)),
-            border=ft.Border.all(1, T.BORDER), border_radius=8, clip_behavior=ft.ClipBehavior.HARD_EDGE))
-            for n, data in enumerate(draft.photos, 1)]
-
-    show_photos()
-
-    async def add_photo(_e: ft.Event) -> None:
-        try:
-            draft.photos.extend(await ui.photos.pick())
-        except AnXunError as exc:
-            err.value, err.visible = message_for(exc), True
-        show_photos()
-        ui.page.update()
+    photos = DraftPhotos(ui, draft.photos, err, add_label=S.ADD_PHOTO, count_text=S.OTHER_HAZARD_PHOTOS,
+                         key="other-photos")
 
     async def save(_e: ft.Event) -> None:
         text = (description.value or "").strip()
@@ -94,9 +71,7 @@ async def build(ui: AppUI, inspection_id: str) -> ft.View:
         severity,
         location,
         ft.Text(S.PHOTO, size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
-        ft.Row([W.button(S.ADD_PHOTO, add_photo, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED), count],
-               wrap=True),
-        thumbs,
+        *photos.controls(),
         err,
     ]
     return ui.view(S.OTHER_HAZARD_TITLE, body, parent=back,

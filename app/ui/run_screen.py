@@ -18,7 +18,7 @@ from typing import Any
 
 import flet as ft
 
-from app.services import AnXunError, Hazard, InspectionState, Item, WithdrawalNeedsConfirm
+from app.services import AnXunError, InspectionState, Item, WithdrawalNeedsConfirm
 
 from . import strings as S
 from . import theme as T
