@@ -117,9 +117,14 @@ class RunScreen(RunMoves):
         if self.locked:
             controls.append(W.banner(S.READ_ONLY, fg=T.OK, bg=T.OK_BG, icon=ft.Icons.LOCK_OUTLINE))
         if self.ui.wide:
+            # Each pane is its own semantics container: a screen reader reads the item, then its
+            # basis, never the two columns interleaved row by row. Without it, the order followed
+            # the geometry, and the unit fading in beside a focused number field reordered it;
+            # Flutter web then moved the field's <input> in the DOM, which blurs it in the browser
+            # (the field lost its focus and what was typed never reached the app).
             controls.append(ft.Row([
-                ft.Container(self.item_panel, expand=3),
-                ft.Container(self.basis_box, expand=2),
+                ft.Container(ft.Semantics(container=True, content=self.item_panel), expand=3),
+                ft.Container(ft.Semantics(container=True, content=self.basis_box), expand=2),
             ], vertical_alignment=ft.CrossAxisAlignment.START, spacing=16))
         else:
             controls += [self.item_panel, self.basis_box]

@@ -252,35 +252,17 @@ def answer_item(fp: FlutterPage, item: Item, value: object) -> None:
     elif item.kind in ("number", "date", "text"):
         label = {"number": S.NUMBER_FIELD.format(unit=item.unit), "date": S.DATE_FIELD, "text": S.TEXT_FIELD}[item.kind]
         text = f"{value:g}" if isinstance(value, float) else str(value)
+        fp.fill(label, text)
         if item.kind in ("number", "date"):
-            submit_field(fp, item, label, text)
+            page.keyboard.press("Enter")  # 提交: saves and moves on
+        elif fp.button(S.NEXT_ITEM).count():
+            fp.click(S.NEXT_ITEM)
         else:
-            fp.fill(label, text)
-            if fp.button(S.NEXT_ITEM).count():
-                fp.click(S.NEXT_ITEM)
-            else:
-                page.keyboard.press("Tab")  # last item: blur saves it
+            page.keyboard.press("Tab")  # last item: blur saves it
     elif item.kind == "photo":
         fp.click(S.SKIP_PHOTO)
     else:
         raise AssertionError(item.kind)
-
-
-def submit_field(fp: FlutterPage, item: Item, label: str, text: str) -> None:
-    """Type a number or date and press Enter (提交: saves and moves on).
-
-    An unanswered number field focuses itself a frame after it is drawn (the keypad opens at
-    once); text typed before that frame went to the field being replaced. A person types once the
-    keypad is up, so the test types again when the item did not move on."""
-    for attempt in range(2):
-        try:
-            fp.fill(label, text)
-            fp.page.keyboard.press("Enter")
-            poll(lambda: fp.item_id() != item.id or fp.button(S.COMPLETE).count(), timeout=5)
-            return
-        except (AssertionError, TimeoutError):
-            if attempt:
-                raise
 
 
 def sign_and_complete(visit: Visit) -> None:

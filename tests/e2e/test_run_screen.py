@@ -1,10 +1,11 @@
-"""The checklist screens on the smallest phone (360×800), through the real UI in Chromium: the
+"""The checklist screens on the smallest phone (360×800) and a tablet, through the real UI in Chromium: the
 answer that makes a finding is named before anything is tapped, item ids and source notes stay
 off the screen (the legal basis is a citation, one tap away), prefilled answers show as answered,
 a number field opens with the keypad and checks as it is typed, an exclusive option clears the
 others (and the others clear it), the main actions never leave the screen, a hazard reads as its
 finding, a written-up hazard is never withdrawn without a yes (and comes back with its details),
-leaving a hazard without its photo is said plainly, and 记录其他隐患 exists only once saved.
+leaving a hazard without its photo is said plainly, and 记录其他隐患 exists only once saved. On a
+tablet the item is read before the basis beside it, and a number field that took the focus keeps it.
 """
 
 from __future__ import annotations
@@ -230,3 +231,66 @@ def test_another_hazard_exists_only_once_saved_and_can_be_deleted_in_a_draft(see
         fp.click(S.DELETE)
         poll(lambda: manual() == [])
         fp.button(S.NEXT_ITEM).wait_for()
+
+
+def a_highrise_draft_at_the_hydrant(device: Any) -> str:
+    site = device.sites.search("玉龙花园")[0]
+    inspection_id = device.inspections.start(site.id, "highrise").id
+    device.inspections.set_position(inspection_id, "HR-17a")
+    return inspection_id
+
+
+#: Every time focus leaves a text <input>, with the input's accessible name.
+JS_RECORD_INPUT_BLURS = """() => {
+  window.inputBlurs = [];
+  document.addEventListener('focusout', (e) => {
+    if (e.target.tagName === 'INPUT') window.inputBlurs.push(e.target.getAttribute('aria-label'));
+  }, true);
+}"""
+#: Each semantics node's own text (not its children's), in the order a screen reader reads them
+#: (document order); a text field as ``input:`` and its accessible name.
+JS_READING_ORDER = """() => Array.from(document.querySelectorAll('flt-semantics')).map(e => {
+  const input = e.querySelector(':scope > input');
+  if (input) return 'input:' + (input.getAttribute('aria-label') || '');
+  const own = Array.from(e.childNodes).filter(n => !n.nodeName.startsWith('FLT-SEMANTICS'))
+    .map(n => n.textContent).join('').trim();
+  return own || e.getAttribute('aria-label') || '';
+}).filter(t => t)"""
+
+
+def test_on_a_tablet_the_item_is_read_before_its_basis_and_a_number_field_keeps_its_focus(
+        seeded_app, make_page) -> None:
+    server, inspection_id = seeded_app(a_highrise_draft_at_the_hydrant)
+    fp, _ = make_page("820x1180", OUT / "screenshots" / "820x1180" / "run-screen")
+    page = fp.page
+    label = S.NUMBER_FIELD.format(unit="MPa")
+
+    with step("是 on HR-17a: the number field of HR-17b takes the focus by itself"):
+        fp.open(server.url + f"run/{inspection_id}")
+        at(fp, "HR-17a")
+        page.evaluate(JS_RECORD_INPUT_BLURS)
+        fp.click("是")
+        at(fp, "HR-17b")
+        page.wait_for_function("(l) => document.activeElement && document.activeElement.tagName === 'INPUT'"
+                               " && document.activeElement.getAttribute('aria-label').startsWith(l)", arg=label)
+
+    with step("the item column is read before the basis column beside it"):
+        order: list[str] = page.evaluate(JS_READING_ORDER)
+        field = next(i for i, t in enumerate(order) if t.startswith(f"input:{label}"))
+        other = next(i for i, t in enumerate(order) if t == S.RECORD_OTHER_HAZARD)
+        basis = next(i for i, t in enumerate(order) if t.startswith(S.BASIS_TITLE))
+        assert field < other < basis, order
+
+    with step("the focused field's unit shows, and the field keeps its focus"):
+        # The unit beside a focused number fades in: on the tablet this once reordered the
+        # screen-reader tree, and the browser blurred the moved <input> (typing then went nowhere).
+        poll(lambda: page.get_by_text("MPa", exact=True).count())
+        assert page.evaluate("() => window.inputBlurs") == []
+        assert page.evaluate("() => document.activeElement.tagName") == "INPUT"
+
+    with step("what is typed is saved and Enter moves on"):
+        page.keyboard.insert_text("0.4")
+        page.keyboard.press("Enter")
+        at(fp, "HR-17e")
+        assert rows(server.db, "SELECT value FROM answers WHERE inspection_id = ? AND item_id = 'HR-17b'",
+                    inspection_id) == [("0.4",)]
