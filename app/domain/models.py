@@ -78,6 +78,8 @@ class Hazard(_Record):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+    #: 挂牌督办: set only by an office decision (pulled from the central endpoint).
+    listed: bool = False
     photo_shas: list[str] = Field(default_factory=list)
 
 

@@ -6,7 +6,7 @@ one ``Device`` (``context.py``):
     device.hazards        ledger, edits, lifecycle, 复查   (hazards.py)
     device.evidence       photos                          (evidence.py)
     device.settings       app settings                    (settings.py)
-    device.sync           what the sync strip shows       (sync_status.py)
+    device.sync           sign in/out, sync, the strip    (sync_status.py, over sync.client)
     device.catalog        the installed checklists        (catalog.py)
 
 Views import everything they need from here — errors, record types, the vocabulary and the
@@ -56,10 +56,11 @@ from .errors import (
     NotFound,
     PhotoError,
     StoreError,
+    SyncError,
 )
 from .inspections import DraftRow, InspectionState, Summary
 from .settings import AppSettings
-from .sync_status import SyncStatus
+from .sync_status import PendingChanges, RejectedEntry, SyncReport, SyncStatus, Waiting
 
 __all__ = [
     # the vocabulary (app.domain.vocab)
@@ -69,8 +70,9 @@ __all__ = [
     # errors, records, inputs and services
     "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "CompletionRefused",
     "Device", "DraftRow", "Hazard", "HazardEdit", "HazardRow", "IllegalTransition", "Inspection",
-    "InspectionLocked", "InspectionState", "InvalidAnswer", "Item", "LedgerFilter", "NotFound", "PhotoError",
-    "RatingResult", "Review", "Site", "StoreError", "Summary", "SyncStatus", "UnknownChecklist",
+    "InspectionLocked", "InspectionState", "InvalidAnswer", "Item", "LedgerFilter", "NotFound", "PendingChanges",
+    "PhotoError", "RatingResult", "RejectedEntry", "Review", "Site", "StoreError", "Summary", "SyncError",
+    "SyncReport", "SyncStatus", "UnknownChecklist", "Waiting",
     "awaits_review", "describe_rule", "format_local", "local_day", "local_midnight", "local_today",
     "open_device", "severity_label",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import NotAnAnXunStore, SchemaTooNew
+from .m007_sync import m007_sync
 from .ids import to_text, utc_now
 from .search import register_functions
 
@@ -261,6 +262,8 @@ MIGRATIONS: list[Migration] = [
     (3, "ledger_order_and_short_search", m003_ledger_order_and_short_search),
     (4, "deadline_chosen", m004_deadline_chosen),
     (5, "fast_common_words", m005_fast_common_words),
+    # 6 is checklists v2 (another branch); each of 6 and 7 stands on 5 alone.
+    (7, "sync", m007_sync),
 ]
 
 
