@@ -7,8 +7,7 @@ import hashlib
 import json
 import sqlite3
 
-from app.store import DB_FILE, Store
-from app.store import inbox, outbox
+from app.store import DB_FILE, Store, inbox, outbox
 from app.store.migrations import migrate
 from sync.hlc import Hlc
 from tests.factories import jpeg_bytes, png_bytes
@@ -32,7 +31,7 @@ def test_migration_7_removes_the_plain_text_password_and_keeps_the_server_to_sig
         "server": "https://sync.example.cn", "user": "wang", "token": None}
     store.close()
     for path in tmp_path.iterdir():
-        assert "hunter2".encode() not in path.read_bytes()
+        assert b"hunter2" not in path.read_bytes()
 
 
 def test_migration_7_gives_old_changes_an_hlc_in_their_order_and_names_the_signature_image(tmp_path):

@@ -58,6 +58,8 @@ class SyncStatus:
     rejected: int
     signed_in: bool
     user: str | None
+    #: e.g. 网格员 (None while signed out)
+    role: str | None
     server: str | None
 
 
@@ -93,7 +95,8 @@ class SyncState(Service):
             pending=waiting.changes + waiting.uploads, waiting=waiting, last_sync_at=done.last_success_at,
             last_attempt_at=done.last_attempt_at, online=done.online, last_error=done.last_error,
             rejected=outbox.rejected_count(store), signed_in=bool(creds and creds.token),
-            user=user["name"] if user else (creds.user if creds else None), server=creds.server if creds else None,
+            user=user["name"] if user else (creds.user if creds else None), role=user.get("role") if user else None,
+            server=creds.server if creds else None,
         )
 
     def rejected(self, limit: int = 100) -> list[RejectedEntry]:
@@ -217,7 +220,7 @@ def _words(waiting: outbox.Pending) -> str:
 
 
 def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 __all__ = ["PendingChanges", "RejectedEntry", "SyncReport", "SyncState", "SyncStatus", "Waiting"]

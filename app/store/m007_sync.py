@@ -162,7 +162,7 @@ def _stamp_old_changes(conn: sqlite3.Connection) -> None:
     moment = {"ms": 0}
     clock = HlcClock(device_id, now_ms=lambda: moment["ms"])
     for seq, at in rows:
-        moment["ms"] = int(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp() * 1000)
+        moment["ms"] = int(datetime.fromisoformat(at).timestamp() * 1000)
         conn.execute("UPDATE changes SET hlc = ? WHERE seq = ?", (str(clock.now()), seq))
     _put_setting(conn, "sync.hlc", str(clock.last))
 

@@ -115,5 +115,5 @@ def _status(device: Device) -> dict:
     }
 
 
-def _iso(moment) -> str | None:  # noqa: ANN001 - datetime | None
+def _iso(moment) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")

@@ -12,6 +12,7 @@ import os
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from .errors import SyncBusy
 
@@ -31,7 +32,7 @@ class FolderLock:
         self.poll_s = poll_s
         self._fd: int | None = None
 
-    def __enter__(self) -> FolderLock:
+    def __enter__(self) -> Self:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + self.wait_s
         while True:

@@ -106,7 +106,7 @@ def marks(store: Store) -> Marks:
 
 
 def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    return datetime.fromisoformat(text) if text else None
 
 
 def _put(store: Store, key: str, value: Any) -> None:

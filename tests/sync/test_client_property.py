@@ -35,7 +35,7 @@ class Killed(BaseException):
 class KillingTransport(FaultyTransport):
     """``kill`` faults: the request reaches the server, then the device process "dies"."""
 
-    def send(self, request):  # noqa: ANN001, ANN201
+    def send(self, request):
         fault = next((f for f in self.faults if f.kind == "kill" and f.matches(request)), None)
         if fault is None:
             return super().send(request)

@@ -5,10 +5,18 @@ a record counts as sent, other devices' work pulled with its photos, office deci
 from __future__ import annotations
 
 import pytest
-from client_support import Fault, FaultyTransport, device_records, inspect_site, push_log, server_records, sign_in
+from client_support import (
+    Fault,
+    FaultyTransport,
+    device_records,
+    inspect_site,
+    push_log,
+    server_records,
+    sign_in,
+)
 from sync_support import PASSWORD, jpeg
 
-from app.services import HazardEdit, LedgerFilter, PendingChanges
+from app.services import HazardEdit, PendingChanges
 from sync.client import engine as engine_module
 from sync.client.errors import OutOfTime, SignInNeeded
 from sync.protocol import DecisionIn
@@ -138,7 +146,7 @@ def test_pulled_records_write_no_change_rows_and_a_field_changed_here_keeps_its_
     a.sync.run(30)
     b.hazards.edit(hazard.id, HazardEdit(location="二楼"))  # b's own, not yet sent
     engine = engine_module.SyncEngine(b.store, b.photo_files, b.data_dir, b.sync.transport)
-    engine._retrying(lambda: engine._pull(engine_api(b), engine_module.SyncReport()),  # noqa: SLF001
+    engine._retrying(lambda: engine._pull(engine_api(b), engine_module.SyncReport()),
                      engine_module.SyncReport())
 
     row = b.hazards.get(hazard.id)
