@@ -60,7 +60,7 @@ from .errors import (
 )
 from .inspections import DraftRow, InspectionState, Summary
 from .settings import AppSettings
-from .sync_status import PendingChanges, RejectedEntry, SyncReport, SyncStatus, Waiting
+from .sync_status import Decision, PendingChanges, RejectedEntry, SyncReport, SyncStatus, Waiting
 
 __all__ = [
     # the vocabulary (app.domain.vocab)
@@ -69,7 +69,7 @@ __all__ = [
     "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS", "SITE_KINDS", "STATUSES", "YES_NO_NA",
     # errors, records, inputs and services
     "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "CompletionRefused",
-    "Device", "DraftRow", "Hazard", "HazardEdit", "HazardRow", "IllegalTransition", "Inspection",
+    "Decision", "Device", "DraftRow", "Hazard", "HazardEdit", "HazardRow", "IllegalTransition", "Inspection",
     "InspectionLocked", "InspectionState", "InvalidAnswer", "Item", "LedgerFilter", "NotFound", "PendingChanges",
     "PhotoError", "RatingResult", "RejectedEntry", "Review", "Site", "StoreError", "Summary", "SyncError",
     "SyncReport", "SyncStatus", "UnknownChecklist", "Waiting",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,18 @@ class SyncStatus:
     #: e.g. 网格员 (None while signed out)
     role: str | None
     server: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An office decision on a hazard (pulled): a new 整改期限, 严重程度 or 挂牌督办, and why."""
+
+    decided_by: str
+    decided_at: datetime
+    deadline: date | None
+    severity: str | None
+    listed: bool | None
+    note: str
 
 
 @dataclass(frozen=True)
@@ -126,9 +138,11 @@ class SyncState(Service):
                 return f"{site}的{kind}"
         return kind
 
-    def decisions(self, hazard_id: str) -> list[dict[str, Any]]:
+    def decisions(self, hazard_id: str) -> list[Decision]:
         """Office decisions on a hazard (挂牌督办, a new deadline or severity), oldest first."""
-        return inbox.decisions_of(self._store, hazard_id)
+        return [Decision(r["decided_by"], _time(r["decided_at"]),
+                         date.fromisoformat(r["deadline"]) if r["deadline"] else None, r["severity"], r["listed"],
+                         r["note"]) for r in inbox.decisions_of(self._store, hazard_id)]
 
     # --- signing in and out --------------------------------------------------------------------
 
@@ -223,4 +237,4 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-__all__ = ["PendingChanges", "RejectedEntry", "SyncReport", "SyncState", "SyncStatus", "Waiting"]
+__all__ = ["Decision", "PendingChanges", "RejectedEntry", "SyncReport", "SyncState", "SyncStatus", "Waiting"]

@@ -33,6 +33,10 @@ def central(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                             "--role", "网格员", "--grid", "荷花池-01"], input=PASSWORD + "\n", text=True,
                            capture_output=True, cwd=REPO, timeout=60, check=False)
     assert added.returncode == 0, added.stderr
+    office = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(data), "user", "add", "李主任",
+                             "--role", "管理员"], input=PASSWORD + "\n", text=True, capture_output=True, cwd=REPO,
+                            timeout=60, check=False)
+    assert office.returncode == 0, office.stderr
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -74,6 +78,7 @@ def test_sign_in_from_settings_syncs_and_then_nothing_waits_and_a_refused_change
 
     with running_app(data, tmp_path / "app.log") as app:
         fp, net = make_page("390x844", OUT / "screenshots" / "390x844" / "sync")
+        page = fp.page
         with step("home says in words what waits, and that the device is not signed in"):
             fp.open(app.url)
             fp.wait_text(waiting, timeout=30_000)
@@ -108,12 +113,45 @@ def test_sign_in_from_settings_syncs_and_then_nothing_waits_and_a_refused_change
             fp.wait_text(S.SYNC_DONE)
             fp.shot("home-synced")
 
-    records = {(r["entity"], r["fields"].get("name") or r["fields"].get("description")) for r in dumped(server_data)}
-    assert records == {("site", "荷花池街道 12 号群租房"), ("hazard", "疏散通道堆放电动车")}
+        with step("the office lists the hazard (挂牌督办) with a new deadline; after a sync the detail shows it"):
+            hazard_id = sqlite_scalar(data, "SELECT id FROM hazards")
+            decide(url, hazard_id, {"deadline": "2027-01-31", "listed": True, "note": "区安委办挂牌督办"})
+            fp.text(S.SYNC_DONE).first.wait_for(state="hidden", timeout=15_000)
+            fp.click(S.SYNC_NOW)
+            fp.wait_text(S.SYNC_DONE)
+            fp.click(S.LEDGER)
+            page.get_by_role("button", name=re.compile("疏散通道堆放电动车")).first.click()
+            fp.wait_text(S.DECISIONS.format(n=1))
+            fp.wait_text("区安委办挂牌督办")
+            fp.wait_text(S.DECISION_DEADLINE.format(deadline="2027-01-31") + S.LIST_SEPARATOR + S.DECISION_LISTED)
+            fp.text(S.LISTED).first.wait_for()
+            fp.shot("hazard-decision")
+
+    records = {(r["entity"], r["fields"].get("name") or r["fields"].get("description") or r["fields"].get("note"))
+               for r in dumped(server_data)}
+    assert records == {("site", "荷花池街道 12 号群租房"), ("hazard", "疏散通道堆放电动车"), ("decision", "区安委办挂牌督办")}
     settings = sqlite_settings(data)
     assert PASSWORD not in json.dumps(settings, ensure_ascii=False)
     assert settings["sync.user"]["name"] == "王芳" and settings["sync.credentials"]["token"]
     assert net.unexpected_failures() == []
+
+
+def decide(url: str, hazard_id: str, decision: dict) -> None:
+    """An office decision, as the office's own tools make it (a 管理员's token)."""
+    import requests
+
+    token = requests.post(f"{url}/v1/auth/sign-in", json={"name": "李主任", "password": PASSWORD,
+                                                          "device_id": "office-desk-1"}, timeout=30).json()["token"]
+    reply = requests.post(f"{url}/v1/hazards/{hazard_id}/decisions", json=decision, timeout=30,
+                          headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 201, reply.text
+
+
+def sqlite_scalar(data: Path, sql: str) -> object:
+    import sqlite3
+
+    with sqlite3.connect(data / "anxun.db") as conn:
+        return conn.execute(sql).fetchone()[0]
 
 
 def sqlite_settings(data: Path) -> dict:

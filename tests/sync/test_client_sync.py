@@ -206,7 +206,8 @@ def test_an_office_decision_arrives_as_a_record_and_moves_the_hazard(server, new
     row = device.hazards.get(hazard.id)
     assert row.listed is True and row.severity == "重大" and row.deadline.isoformat() == "2027-01-31"
     [decision] = device.sync.decisions(hazard.id)
-    assert decision["note"] == "区安委办挂牌督办" and decision["listed"] is True and decision["decided_by"] == "li"
+    assert (decision.note, decision.listed, decision.decided_by, decision.severity) == ("区安委办挂牌督办", True, "li", "重大")
+    assert decision.deadline.isoformat() == "2027-01-31"
     assert device.store.scalar("SELECT count(*) FROM changes") == 0
 
 
