@@ -103,11 +103,12 @@ def _stamp_late(store: Store, seq: int) -> str:
         return store.scalar("SELECT hlc FROM changes WHERE seq = ?", (seq,))
 
 
-def acknowledge(store: Store, sent: Sequence[Outgoing], outcomes: Sequence[Outcome], server_hlc: str) -> None:
+def acknowledge(store: Store, sent: Sequence[Outgoing], outcomes: Sequence[Outcome], server_hlc: str | None) -> None:
     """Record the server's reply to one push, in one transaction.
 
     Sent rows leave the log; rejected ones are kept with the reason in ``sync_rejected``;
-    acknowledged images are queued for upload; the clock takes in the server's.
+    acknowledged images are queued for upload; the clock takes in the server's (``server_hlc``,
+    None when the device refused an entry itself).
 
     :raises ValueError: when the outcomes do not answer the entries sent, one by one.
     """
@@ -136,7 +137,8 @@ def acknowledge(store: Store, sent: Sequence[Outgoing], outcomes: Sequence[Outco
         top = max(e.seq for e in sent)
         conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
                      "SET value = max(CAST(value AS INTEGER), excluded.value)", (PUSHED_SEQ, top))
-        observe(store, server_hlc)
+        if server_hlc is not None:
+            observe(store, server_hlc)
 
 
 def _queue_upload(store: Store, sha: str, kind: str, now: str) -> None:
@@ -160,9 +162,10 @@ def uploads(store: Store, limit: int = 10_000) -> list[Upload]:
         "SELECT sha256, kind, attempts FROM sync_uploads ORDER BY queued_at, sha256 LIMIT ?", (limit,))]
 
 
-def upload_done(store: Store, sha256: str) -> None:
+def upload_done(store: Store, sha256s: Sequence[str]) -> None:
+    """Images the server now holds leave the queue (one transaction: a commit is an fsync)."""
     with store.atomic():
-        store.conn.execute("DELETE FROM sync_uploads WHERE sha256 = ?", (sha256,))
+        store.conn.executemany("DELETE FROM sync_uploads WHERE sha256 = ?", [(s,) for s in sha256s])
 
 
 def upload_failed(store: Store, sha256: str, error: str) -> None:

@@ -6,9 +6,10 @@
 1. **Push** the change log in seq order, in batches (≤ 1000 entries, about 4 MB). Each reply of
    ours is applied in one transaction: acknowledged rows leave the log, rejected ones are kept
    with the reason, acknowledged images join the upload queue.
-2. **Upload** the queued images, a few at a time: a record counts as sent once its images are
-   on the server. An image tried before is first asked for (HEAD), so a resumed upload is not
-   sent twice.
+2. **Upload** the queued images, a few at a time, starting as soon as a pushed batch
+   acknowledges their records (uploads overlap the rest of the push): a record counts as sent
+   once its images are on the server. An image tried before is first asked for (HEAD), so a
+   resumed upload is not sent twice.
 3. **Pull** pages until the server has nothing more; each page applies with its cursor.
 4. **Thumbnails** of pulled photos this device has no file for.
 
@@ -39,8 +40,9 @@ from .api import Api
 from .errors import OutOfTime, Refused, SignInNeeded, SyncBusy, SyncError, Transient
 from .files import check_thumbnail, write_atomically
 from .lock import FolderLock
-from .state import credentials, record_attempt
+from .state import credentials, reached_server, record_attempt
 from .transport import Transport
+from .uploads import Uploader
 
 log = logging.getLogger(__name__)
 
@@ -116,23 +118,22 @@ class SyncEngine:
             creds = credentials(self.store)
             if creds is None or not creds.token:
                 error = SignInNeeded("not signed in", SignInNeeded.NOT_SIGNED_IN)
-                record_attempt(self.store, error=error)
+                record_attempt(self.store, error=error, reached=None)
                 raise error
             api = Api(creds.server, self.transport, creds.token, remaining_s=self._remaining)
             report = SyncReport()
             try:
-                self._retrying(lambda: self._push(api, report), report)
+                self._retrying(lambda: self._send_up(api, report), report)
                 self._retrying(lambda: self._refresh_rejected(api), report)
-                self._retrying(lambda: self._upload(api, report), report)
                 self._retrying(lambda: self._pull(api, report), report)
                 self._thumbnails(api, report)
             except SyncBusy:
                 raise
             except SyncError as exc:
                 log.warning("sync of %s stopped: %s", self.data_dir, exc)
-                record_attempt(self.store, error=exc)
+                record_attempt(self.store, error=exc, reached=reached_server(exc))
                 raise
-            record_attempt(self.store, error=None)
+            record_attempt(self.store, error=None, reached=True)
             log.info("sync of %s done: %s", self.data_dir, report)
             return report
 
@@ -157,9 +158,20 @@ class SyncEngine:
                 report.retries += 1
                 self._sleep(wait)
 
-    # --- 1. push -------------------------------------------------------------------------------
+    # --- 1. push, 2. images ---------------------------------------------------------------------
 
-    def _push(self, api: Api, report: SyncReport) -> None:
+    def _send_up(self, api: Api, report: SyncReport) -> None:
+        """Push the log; each batch's acknowledged images start uploading while the push goes on."""
+        uploader = Uploader(self.store, self.photo_files, api, report, self.upload_workers)
+        try:
+            uploader.add_queued()  # images left from an earlier sync
+            self._push(api, report, after_batch=uploader.add_queued)
+        except BaseException:
+            uploader.close()
+            raise
+        uploader.finish()
+
+    def _push(self, api: Api, report: SyncReport, after_batch: Callable[[], None] = lambda: None) -> None:
         limit = self.batch_entries
         device_id = self.store.device_id
         while True:
@@ -178,10 +190,11 @@ class SyncEngine:
                 outcomes = [outbox.Outcome(batch[0].seq, "rejected", exc.code, exc.message)]
             if reply is not None:
                 outcomes = [outbox.Outcome(r.seq or 0, r.status, r.code, r.message) for r in reply.results]
-            outbox.acknowledge(self.store, batch, outcomes, reply.hlc if reply else str(self.store.clock.now()))
+            outbox.acknowledge(self.store, batch, outcomes, reply.hlc if reply else None)
             rejected = sum(o.status == "rejected" for o in outcomes)
             report.pushed += len(batch) - rejected
             report.rejected += rejected
+            after_batch()
 
     def _refresh_rejected(self, api: Api) -> None:
         """A rejected change changed nothing on the server: show the server's record again here."""
@@ -195,52 +208,6 @@ class SyncEngine:
                 fields = state.fields if not state.deleted else key_fields(entity, entity_id)
                 inbox.apply_records(self.store, [{"entity": entity, "id": entity_id, "op": op, "fields": fields}])
             outbox.refreshed(self.store, row_id)
-
-    # --- 2. images -----------------------------------------------------------------------------
-
-    def _upload(self, api: Api, report: SyncReport) -> None:
-        queue = outbox.uploads(self.store)
-        if not queue:
-            return
-        failures: list[Transient] = []
-        with ThreadPoolExecutor(max_workers=self.upload_workers, thread_name_prefix="anxun-upload") as pool:
-            for upload, error in zip(queue, pool.map(lambda u: self._upload_one(api, u), queue), strict=True):
-                if error is None:
-                    report.uploaded += 1
-                elif isinstance(error, Transient):
-                    failures.append(error)
-                    outbox.upload_failed(self.store, upload.sha256, str(error)[:500])
-                elif isinstance(error, SignInNeeded):
-                    raise error
-        if failures:
-            raise failures[0]
-
-    def _upload_one(self, api: Api, upload: outbox.Upload) -> SyncError | None:
-        """Send one image; the error instead of raising it (the others go on)."""
-        try:
-            data, media_type = self._image(upload)
-            if data is None:
-                outbox.upload_refused(self.store, upload.sha256, "missing_file", "本机找不到这张照片的文件，无法上传")
-                return None
-            if upload.attempts and api.has_photo(upload.sha256):
-                outbox.upload_done(self.store, upload.sha256)
-                return None
-            api.put_photo(upload.sha256, data, media_type)
-            outbox.upload_done(self.store, upload.sha256)
-            return None
-        except Refused as exc:
-            outbox.upload_refused(self.store, upload.sha256, exc.code, exc.message)
-            return None
-        except SyncError as exc:
-            return exc
-
-    def _image(self, upload: outbox.Upload) -> tuple[bytes | None, str]:
-        if upload.kind == "signature":
-            return self.store.scalar("SELECT png FROM signatures WHERE png_sha256 = ?", (upload.sha256,)), "image/png"
-        try:
-            return self.photo_files.open(upload.sha256), "image/jpeg"
-        except FileNotFoundError:
-            return None, "image/jpeg"
 
     # --- 3. pull -------------------------------------------------------------------------------
 

@@ -77,12 +77,16 @@ def forget_token(store: Store) -> None:
         store.conn.execute("DELETE FROM settings WHERE key = ?", (USER,))
 
 
-def record_attempt(store: Store, *, error: SyncError | None) -> None:
-    """Keep how a sync ended: its time, and the error in Chinese (cleared by a success)."""
+def record_attempt(store: Store, *, error: SyncError | None, reached: bool | None) -> None:
+    """Keep how a sync ended: its time, and the error in Chinese (cleared by a success).
+
+    :param reached: whether our server answered, e.g. ``reached_server(error)``; None when it was
+        not asked (not signed in), so the strip does not claim the device is offline.
+    """
     now = to_text(utc_now())
     with store.atomic():
         _put(store, LAST_ATTEMPT, now)
-        _put(store, ONLINE, reached_server(error))
+        _put(store, ONLINE, reached)
         if error is None:
             _put(store, LAST_SUCCESS, now)
             store.conn.execute("DELETE FROM settings WHERE key = ?", (LAST_ERROR,))

@@ -303,3 +303,34 @@ def test_a_rejected_change_is_undone_on_the_device_so_it_shows_what_the_server_k
     assert device_records(device) == server_records(server)
     [entry] = device.sync.rejected()
     assert entry.what == "隐患“楼道堆物”" and entry.reason == "只有管理员可以挂牌督办"
+
+
+def test_a_signature_redone_before_its_image_went_up_sends_the_new_image_and_lists_nothing(server, new_device):
+    device = new_device("a")
+    site = site_in(device)
+    inspection = device.inspections.start(site.id, "sample")
+    device.inspections.answer(inspection.id, "A1", "否")
+    device.inspections.sign(inspection.id, signer_name="张三", png=signature_png(colour=(250, 250, 250)))
+    sign_in(device, server, transport=FaultyTransport([Fault("drop", "PUT", "/v1/photos/", times=1000)]))
+    with pytest.raises(OutOfTime):
+        device.sync.run(1.0)  # the records went up, the image did not
+    device.inspections.sign(inspection.id, signer_name="张三", png=signature_png(colour=(240, 240, 240)))
+    device.sync.transport = FaultyTransport()
+
+    device.sync.run(30)
+
+    assert device.sync.rejected() == [] and device.sync.status().pending == 0
+    wang = server.sign_in("wang")
+    assert wang.record("signature", inspection.id)["files_missing"] == 0
+    assert wang.record("signature", inspection.id)["fields"]["png_sha256"] == device.store.scalar(
+        "SELECT png_sha256 FROM signatures")
+
+
+def signature_png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 100), colour).save(buffer, "PNG")
+    return buffer.getvalue()
