@@ -75,7 +75,7 @@ class SyncReport:
         """One line for the command line, e.g. ``同步完成：上传 12 条修改、3 张照片，下载 40 条记录``."""
         text = f"上传 {self.pushed} 条修改、{self.uploaded} 张照片，下载 {self.pulled} 条记录"
         if self.rejected:
-            return f"同步完成，但服务器拒收 {self.rejected} 条修改（原因见 status）：{text}"
+            return f"同步完成，但有 {self.rejected} 条被拒收（原因见 status）：{text}"
         return f"同步完成：{text}"
 
 

@@ -92,6 +92,8 @@ class Uploader:
                     self._done = []
             else:
                 done = []
+                # A refused image is listed like a refused change: the sync ends "a person must look".
+                self.report.rejected += outcome == REFUSED
                 if isinstance(outcome, SyncError):
                     self._failures.append(outcome)
         if done:

@@ -83,7 +83,7 @@ def test_entries_the_server_rejects_exit_3_and_status_lists_them_with_the_reason
 
     done = client(data, "sync")
 
-    assert done.returncode == 3 and "拒收 1 条" in one_line(done)
+    assert done.returncode == 3 and "1 条被拒收" in one_line(done)
     [rejected] = json.loads(client(data, "status").stdout)["rejected"]
     assert rejected["what"] == "场所“西林苑 3 幢出租屋”" and rejected["code"] == "forbidden" and rejected["reason"]
     again = client(data, "sync")

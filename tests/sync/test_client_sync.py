@@ -226,6 +226,23 @@ def test_rejected_entries_are_kept_with_the_servers_reason_and_never_block_the_r
     assert ("site", inside.id) in server_records(server) and ("site", outside.id) not in server_records(server)
 
 
+def test_a_photo_whose_file_is_gone_from_the_device_is_listed_and_the_sync_says_a_person_must_look(
+        server, new_device):
+    device = new_device("a")
+    site = site_in(device)
+    hazard = device.hazards.create(site_id=site.id, description="楼道堆物", location="一楼")
+    sha256 = device.evidence.add_to_hazard(hazard.id, jpeg((800, 600)))
+    device.photo_files.path(sha256).unlink()  # e.g. the memory card was swapped
+    sign_in(device, server)
+
+    report = device.sync.run(30)
+
+    assert report.rejected == 1 and "被拒收" in report.line()
+    [entry] = device.sync.rejected()
+    assert "找不到这张照片" in entry.reason
+    assert device.sync.status().pending == 0  # listed once, never retried forever
+
+
 def test_the_pending_count_reads_as_inspections_hazards_and_photos(server, new_device):
     device = new_device("a")
     site = site_in(device)
