@@ -7,6 +7,7 @@ server itself always runs for real, in one test as a separate process killed mid
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -125,6 +126,23 @@ def test_a_reply_that_is_not_our_servers_never_counts_as_sent(server, new_device
     assert status.pending == 1 and status.signed_in  # nothing marked sent, and still signed in
     assert status.last_error == NotOurServer.message and status.online is False
     assert push_log(server) == []
+
+
+def test_a_reply_answering_every_entry_but_not_naming_our_server_never_counts_as_sent(server, new_device):
+    device = new_device("a")
+    sign_in(device, server)
+    site_in(device)
+    # e.g. a caching proxy's canned reply: the right shape for this very push, but not from us
+    shaped = {"protocol": 1, "device_id": device.device_id, "hlc": "1764641433000-00000-server",
+              "results": [{"seq": 1, "status": "applied"}]}
+    reply = Response(200, {"Content-Type": "application/json"}, json.dumps(shaped).encode())
+    device.sync.transport = FaultyTransport([Fault("answer", "POST", "/v1/push", times=1000, reply=reply)])
+
+    with pytest.raises(OutOfTime) as stopped:
+        device.sync.run(1.0)
+
+    assert isinstance(stopped.value.__cause__, NotOurServer)
+    assert device.sync.status().pending == 1 and push_log(server) == []
 
 
 def test_a_real_captive_portal_on_loopback_is_not_mistaken_for_the_server(server, new_device, tmp_path):
