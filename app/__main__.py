@@ -50,6 +50,9 @@ def _warm_after_listen(host: str, port: int, get_device) -> None:  # noqa: ANN00
         try:
             get_device()
             import app.ui.routes  # noqa: F401 - the screens, imported now rather than by the first page
+            from app.ui import theme
+
+            theme.preload()
         except Exception:  # noqa: BLE001 - main() shows the same error on the page
             log.exception("warm-up failed")
 

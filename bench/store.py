@@ -48,10 +48,10 @@ for p in (str(REPO), str(BENCH)):
 
 from checklists import Checklist, Item, load_shipped  # noqa: E402
 
+from app.domain.findings import finding_text, requirement_text  # noqa: E402
 from app.domain.models import HazardRow, Site  # noqa: E402
 from app.domain.rules import is_hazard  # noqa: E402
 from app.services import LedgerFilter, open_device  # noqa: E402
-from app.services.raised import describe_finding  # noqa: E402
 from app.store import hazards as hazard_store  # noqa: E402
 from app.store.db import DB_FILE, Store  # noqa: E402
 from app.store.ids import new_id, to_text  # noqa: E402
@@ -135,6 +135,14 @@ def site_name(rng: random.Random, kind: str, road: str, no: int) -> str:
     }[kind]
 
 
+def raises_on_its_own(item: Item) -> bool:
+    """A 隐患 item whose rule is one condition on its own typed answer (``hazard_value`` can make
+    it fire alone): not computed, not combined, not reading another item."""
+    rule = item.hazard_when
+    return (rule is not None and not rule.is_combined and rule.item is None and item.computed is None
+            and item.level == "隐患")
+
+
 def hazard_value(item: Item, checklist: Checklist, rng: random.Random) -> Any:
     """A value that makes ``item`` a hazard (best effort; checked with is_hazard by the caller)."""
     rule = item.hazard_when
@@ -193,7 +201,7 @@ def generate(checklists: dict[str, Checklist], rng: random.Random) -> dict[str, 
                             start_ts, None if draft else start_ts, start_ts))
 
     site_by_id = {s[0]: s for s in sites}
-    hazard_items = {c.id: [i for i in c.items if i.hazard_when is not None] for c in checklists.values()}
+    hazard_items = {c.id: [i for i in c.items if raises_on_its_own(i)] for c in checklists.values()}
     statuses = list(STATUS_WEIGHTS)
     hazards, answers, used = [], [], set()
 
@@ -220,8 +228,9 @@ def generate(checklists: dict[str, Checklist], rng: random.Random) -> dict[str, 
             continue
         used.add((insp[0], item.id))
         c = common(insp[1], item.severity)
-        hazards.append((new_id(), insp[0], insp[1], checklist.id, item.id, "checklist", describe_finding(item, value),
-                        c["location"], item.severity, c["status"], c["rect_unit"], item.requirement, c["deadline"],
+        hazards.append((new_id(), insp[0], insp[1], checklist.id, item.id, "checklist",
+                        finding_text(item, value, checklist), c["location"], item.severity, c["status"],
+                        c["rect_unit"], requirement_text(item, checklist), c["deadline"],
                         int(item.photo_required), c["created"], c["created"], c["closed"]))
         answers.append((insp[0], item.id, json.dumps(value, ensure_ascii=False), "", c["created"]))
     questions = [i.question for c in checklists.values() for i in c.items]
@@ -376,10 +385,13 @@ def baseline_search(store: Store, target: str, text: str) -> list[Any]:
 
 
 def answer_values(checklist: Checklist, rng: random.Random) -> list[tuple[str, Any]]:
-    """(item, value) pairs rotating over the checklist: hazard and non-hazard answers alike."""
+    """(item, value) pairs rotating over the checklist: hazard and non-hazard answers alike, every
+    one valid (computed items are never typed; an exclusive option such as 无上述情形 goes alone)."""
     out = []
     for _ in range(4):
         for item in checklist.items:
+            if item.computed is not None:
+                continue
             if item.kind == "yes_no_na":
                 value = rng.choice(["是", "否", "不适用"])
             elif item.kind == "number":
@@ -388,7 +400,10 @@ def answer_values(checklist: Checklist, rng: random.Random) -> list[tuple[str, A
             elif item.kind == "choice":
                 value = rng.choice(item.options)
             elif item.kind == "multi_choice":
-                value = [o for o in item.options if rng.random() < 0.3]
+                others = [o for o in item.options if o not in item.exclusive_options]
+                value = [o for o in others if rng.random() < 0.3]
+                if item.exclusive_options and (not value or rng.random() < 0.3):
+                    value = [rng.choice(item.exclusive_options)]
             elif item.kind == "date":
                 value = (TODAY - timedelta(days=rng.randint(0, 120))).isoformat()
             else:

@@ -19,16 +19,26 @@ import logging
 import sys
 from pathlib import Path
 
+from .kinds import RECORD, WARNING
 from .loader import OVERRIDES_FILE, SHIPPED_DIR, LoadResult, load_dir
 from .schema import Checklist
 
 
 def summarise(checklist: Checklist) -> str:
-    """One line about a good checklist, e.g. ``lifeline v1 生命通道: 25 项 / 5 部分 / 2 参数``."""
-    return (
+    """One line about a good checklist, e.g. ``lifeline v1 生命通道: 25 项 / 5 部分 / 2 参数``; a
+    checklist with findings below a hazard or with combination rules says how many, e.g.
+    ``… / 9 项记录并报告 / 3 条综合判定规则``."""
+    line = (
         f"{checklist.id} v{checklist.version} {checklist.title}: "
         f"{len(checklist.items)} 项 / {len(checklist.sections)} 部分 / {len(checklist.parameters)} 参数"
     )
+    for level in (WARNING, RECORD):
+        count = sum(1 for item in checklist.items if item.is_hazard_item and item.level == level)
+        if count:
+            line += f" / {count} 项{level}"
+    if checklist.combination is not None:
+        line += f" / {len(checklist.combination.rules)} 条综合判定规则"
+    return line
 
 
 def installed_versions(directory: Path) -> dict[str, int]:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .schema import Checklist, ItemProblem, check_consistency
+from .schema import Checklist, ItemProblem, SchemaTooNew, check_consistency, check_readable
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,15 @@ def load_file(
         raise ChecklistError(name, f"the file must be a mapping with id, title, version, sections, got {got}")
 
     try:
-        checklist = Checklist.model_validate(raw)
+        newer = check_readable(raw)
+    except SchemaTooNew as exc:
+        line = _line_at(text, (exc.field,))
+        raise ChecklistError(name, f"cannot be read by this app: {exc.message}", line=line) from exc
+    if newer:
+        log.warning("%s is written for a newer schema (%s); reading it without the fields this app "
+                    "does not know", name, raw.get("schema_version"))
+    try:
+        checklist = Checklist.model_validate(raw, context={"ignore_unknown": newer})
     except ValidationError as exc:
         first = exc.errors()[0]
         item_id = _item_id_at(raw, first["loc"])

@@ -1,159 +1,87 @@
 """Pydantic models of a checklist file (one YAML file per checklist).
 
 A file holds: id, title, version, scope (which 场所 kinds it applies to), named parameters
-(thresholds an office may change without touching items), sections of items, and an
-optional 红黄蓝 rating rule. Everything is declarative data; `app.domain.rules` evaluates it.
+(thresholds an office may change without touching items), sections of items, an optional
+红黄蓝 rating rule and an optional 综合判定 (combination) block. Everything is declarative data;
+``app.domain`` evaluates it.
 
-Cross-field consistency (unique ids, ``applies_if`` targets, rules that fit the answer kind,
-parameters that exist) is checked here so that a bad file fails at load time with a message
-naming the item, never later in the field.
+Cross-field consistency (unique ids, ``applies_if`` and rule targets, rules that fit the answer
+kind, parameters and elements that exist, finding texts) is checked here so that a bad file fails
+at load time with a message naming the item, never later in the field.
+
+Schema versions: a file says which schema it is written for (``schema_version``) and the oldest
+schema that can read it (``min_schema_version``, default: the same). This app reads schema
+versions ``OLDEST_SCHEMA_VERSION``..``SCHEMA_VERSION``; see ``check_readable``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-SCHEMA_VERSION = 1
-
-YES, NO, NA = "是", "否", "不适用"
-YES_NO_NA = (YES, NO, NA)
-
-#: 场所 kinds a site can have; a checklist's scope names some of them.
-SITE_KINDS = (
-    "群租房",
-    "高层住宅",
-    "高层公共建筑",
-    "小区/单位消防车通道",
-    "人员密集场所",
-    "危废产生单位",
-    "危废经营单位",
-    "其他",
+from .base import LegalBasis, Parameter, _Strict
+from .combination import Combination, CombinationElement, CombinationRule
+from .conditions import RULES_BY_KIND, AppliesIf, HazardRule
+from .consistency import ItemProblem, check_consistency
+from .kinds import (
+    FIRE,
+    HAZARD,
+    SITE_KINDS,
+    YES_NO_NA,
+    AnswerKind,
+    Authority,
+    Colour,
+    Level,
+    Method,
+    PrefillSource,
+    Severity,
+    Status,
 )
+from .rating import Rating, RatingCondition, RatingRule
 
-AnswerKind = Literal["yes_no_na", "number", "choice", "multi_choice", "text", "photo", "date"]
-Severity = Literal["一般", "重大"]
-#: How sure the domain brief is of a rule: confirmed (verbatim source), secondary (second-hand
-#: source), unconfirmed (memory / practice, must not be hard-coded), seed (the district plan).
-Status = Literal["confirmed", "secondary", "unconfirmed", "seed"]
-Colour = Literal["红", "黄", "蓝"]
+#: The schema this app writes and reads. 2 added levels, check methods, combination elements,
+#: combined rules, computed answers, exclusive options, prefill and finding texts.
+SCHEMA_VERSION = 2
+#: The oldest schema this app still reads: a device keeps the v1 checklists its drafts started on.
+OLDEST_SCHEMA_VERSION = 1
+
+# Kept importable from here: other modules and the tests name them as schema parts.
+_RULES_BY_KIND = RULES_BY_KIND
+__all__ = [
+    "OLDEST_SCHEMA_VERSION", "SCHEMA_VERSION", "SITE_KINDS", "YES_NO_NA", "AnswerKind", "AppliesIf",
+    "Authority", "Checklist", "Colour", "Combination", "CombinationElement", "CombinationRule", "Computed",
+    "HazardRule", "Item", "ItemProblem", "LegalBasis", "Level", "Method", "Parameter", "Prefill", "Rating",
+    "RatingCondition", "RatingRule", "SchemaTooNew", "Section", "Severity", "Status", "check_consistency",
+    "check_readable",
+]
 
 _ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,39}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Computed(_Strict):
+    """A number worked out from two earlier number answers: ``numerator ÷ denominator × scale``.
 
-
-class LegalBasis(_Strict):
-    """One regulation or standard clause an item rests on."""
-
-    doc: str = Field(min_length=2, description="法规/标准名称, e.g. 中华人民共和国消防法（2021修正）")
-    article: str | None = Field(None, description="条款, e.g. 第二十八条")
-    status: Status
-    source: str | None = Field(None, description="where the wording was verified (URL, repo path, seed line)")
-
-
-class Parameter(_Strict):
-    """A named threshold; items refer to it as ``gt_param: name``.
-
-    Unconfirmed thresholds must be parameters so an office can set its local value
-    (see ``overrides`` in ``checklists.loader``) without editing items.
+    Shown to the inspector, never typed, e.g. 人均面积 = 使用面积 ÷ 人数, 损坏率 = 损坏数 ÷ 总数 × 100.
     """
 
-    title: str
-    default: float
-    unit: str = ""
-    status: Status
-    note: str = Field("", description="why this default, and who must confirm it")
+    numerator: str
+    denominator: str
+    scale: float = Field(1.0, gt=0, description="100 for a percentage")
+    digits: int = Field(1, ge=0, le=4, description="decimals kept")
 
 
-class HazardRule(_Strict):
-    """When an answer is a hazard. Exactly one condition is given.
+class Prefill(_Strict):
+    """Answer an item from the site record; the inspector can still change it.
 
-    - ``equals``: the answer equals this option (是/否/不适用 or a choice option)
-    - ``in``: a choice answer is one of these; a multi-choice answer selects any of these
-    - ``lt``/``le``/``gt``/``ge``: numeric comparison with a literal …
-    - ``lt_param``/…: … or with a named checklist parameter
-    - ``older_than_days`` / ``older_than_days_param``: a date answer lies more than N days
-      before the day of the inspection
+    ``map`` turns a site value into an answer option (``{群租房: 多层/低层建筑…}``); a value not in
+    the map leaves the item unanswered. A text item takes the value as it is.
     """
 
-    equals: str | None = None
-    in_: tuple[str, ...] | None = Field(None, alias="in", min_length=1)
-    lt: float | None = None
-    le: float | None = None
-    gt: float | None = None
-    ge: float | None = None
-    lt_param: str | None = None
-    le_param: str | None = None
-    gt_param: str | None = None
-    ge_param: str | None = None
-    older_than_days: int | None = Field(None, ge=0)
-    older_than_days_param: str | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> HazardRule:
-        given = [name for name in self.model_fields_set]
-        if len(given) != 1:
-            names = ", ".join(sorted(self.keys())) or "nothing"
-            raise ValueError(f"needs exactly one condition, got {names}")
-        return self
-
-    def keys(self) -> list[str]:
-        """The condition names set, as written in YAML (``in`` not ``in_``)."""
-        return ["in" if name == "in_" else name for name in self.model_fields_set]
-
-    @property
-    def condition(self) -> str:
-        return self.keys()[0]
-
-    @property
-    def param(self) -> str | None:
-        """The parameter name this rule compares with, if any."""
-        for name in ("lt_param", "le_param", "gt_param", "ge_param", "older_than_days_param"):
-            value = getattr(self, name)
-            if value is not None:
-                return value
-        return None
-
-    @property
-    def options(self) -> tuple[str, ...]:
-        """The answer options the rule names (for equals / in)."""
-        if self.equals is not None:
-            return (self.equals,)
-        return self.in_ or ()
-
-
-_RULES_BY_KIND: dict[str, set[str]] = {
-    "yes_no_na": {"equals", "in"},
-    "choice": {"equals", "in"},
-    "multi_choice": {"in"},
-    "number": {"lt", "le", "gt", "ge", "lt_param", "le_param", "gt_param", "ge_param"},
-    "date": {"older_than_days", "older_than_days_param"},
-    "text": set(),
-    "photo": set(),
-}
-
-
-class AppliesIf(_Strict):
-    """Show an item only when another item was answered ``equals`` / one of ``in``."""
-
-    item: str
-    equals: str | None = None
-    in_: tuple[str, ...] | None = Field(None, alias="in", min_length=1)
-
-    @model_validator(mode="after")
-    def _one_condition(self) -> AppliesIf:
-        if (self.equals is None) == (self.in_ is None):
-            raise ValueError("needs exactly one of 'equals' or 'in'")
-        return self
-
-    @property
-    def options(self) -> tuple[str, ...]:
-        return (self.equals,) if self.equals is not None else (self.in_ or ())
+    source: PrefillSource = Field(alias="from")
+    map: dict[str, str] = Field(default_factory=dict)
 
 
 class Item(_Strict):
@@ -162,14 +90,25 @@ class Item(_Strict):
     hint: str = Field("", description="what the inspector should look at or measure")
     kind: AnswerKind
     options: tuple[str, ...] = Field((), description="for choice / multi_choice")
+    exclusive_options: tuple[str, ...] = Field(
+        (), description="multi_choice options that exclude every other, e.g. 无上述情形"
+    )
     unit: str = Field("", description="for number, e.g. m, 人, MPa")
     min: float | None = Field(None, description="smallest number an inspector can enter")
     max: float | None = Field(None, description="largest number an inspector can enter")
     required: bool = True
     hazard_when: HazardRule | None = None
     severity: Severity = "一般"
+    level: Level = Field(HAZARD, description="隐患 / 预警 / 记录并报告 (see checklists.kinds)")
+    office_levels: tuple[Level, ...] = Field((), description="other levels an office may set for this item")
     photo_required: bool = Field(False, description="a hazard on this item needs a photo before completion")
+    finding: str = Field("", description="what a 隐患告知单 prints, in words an owner understands")
     requirement: str = Field("", description="default 整改要求 text for a hazard raised here")
+    method: Method = Field("现场查看", description="how the item is checked")
+    element: str | None = Field(None, description="the 综合判定要素 this item evidences")
+    authority: Authority | None = Field(None, description="who determines it; default: the checklist's")
+    computed: Computed | None = None
+    prefill: Prefill | None = None
     status: Status = Field(description="how sure the brief is of this rule")
     basis: tuple[LegalBasis, ...] = Field(min_length=1)
     applies_if: AppliesIf | None = None
@@ -177,6 +116,34 @@ class Item(_Strict):
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Item:
+        self._check_options()
+        self._check_number()
+        if self.computed is not None:
+            if self.kind != "number":
+                raise ValueError("only a number item can be computed")
+            if self.prefill is not None:
+                raise ValueError("a computed item cannot also be prefilled")
+        if self.prefill is not None:
+            self._check_prefill()
+        if self.informational:
+            if self.hazard_when is not None:
+                raise ValueError("an informational item cannot have a hazard rule")
+            if self.element is not None or self.finding:
+                raise ValueError("an informational item has no element or finding")
+            return self
+        if self.hazard_when is None:
+            raise ValueError("item has no hazard_when (mark context-only items informational: true)")
+        for leaf in self.hazard_when.leaves():
+            self._check_leaf(leaf)
+        if self.severity == "重大" and self.element is not None:
+            raise ValueError("a 综合判定要素 is not 重大 on its own: give it severity 一般")
+        if self.severity == "重大" and (self.level != HAZARD or self.office_levels):
+            raise ValueError("a 重大 item is always a 隐患 (level and office_levels do not apply)")
+        if self.level in self.office_levels:
+            raise ValueError(f"office_levels repeats the item's own level '{self.level}'")
+        return self
+
+    def _check_options(self) -> None:
         kind = self.kind
         if kind in ("choice", "multi_choice"):
             if len(self.options) < 2:
@@ -185,38 +152,66 @@ class Item(_Strict):
                 raise ValueError("options repeat")
         elif self.options:
             raise ValueError(f"answer kind '{kind}' takes no options")
-        if kind == "number":
+        if self.exclusive_options:
+            if kind != "multi_choice":
+                raise ValueError("exclusive_options only apply to multi_choice items")
+            unknown = [o for o in self.exclusive_options if o not in self.options]
+            if unknown:
+                raise ValueError(f"exclusive_options {unknown} are not options of this item")
+            rule = self.hazard_when
+            leaves = rule.leaves() if rule else ()
+            named = {o for leaf in leaves if leaf.item is None for o in leaf.options}
+            clash = [o for o in self.exclusive_options if o in named]
+            if clash:
+                raise ValueError(f"exclusive option {clash} cannot also make a hazard")
+
+    def _check_number(self) -> None:
+        if self.kind == "number":
             if not self.unit:
                 raise ValueError("a number item needs a unit")
             if self.min is not None and self.max is not None and self.min >= self.max:
                 raise ValueError(f"min {self.min:g} is not below max {self.max:g}")
         elif self.unit or self.min is not None or self.max is not None:
-            raise ValueError(f"unit/min/max only apply to number items, not '{kind}'")
+            raise ValueError(f"unit/min/max only apply to number items, not '{self.kind}'")
 
-        if self.informational:
-            if self.hazard_when is not None:
-                raise ValueError("an informational item cannot have a hazard rule")
-            return self
-        if self.hazard_when is None:
-            raise ValueError("item has no hazard_when (mark context-only items informational: true)")
-        rule = self.hazard_when
-        allowed = _RULES_BY_KIND[kind]
-        if rule.condition not in allowed:
-            fits = ", ".join(sorted(allowed)) or "none"
-            raise ValueError(
-                f"hazard rule '{rule.condition}' does not fit answer kind '{kind}' (fits: {fits})"
-            )
-        valid_options = YES_NO_NA if kind == "yes_no_na" else self.options
-        unknown = [o for o in rule.options if o not in valid_options]
+    def _check_prefill(self) -> None:
+        assert self.prefill is not None
+        if self.kind == "text":
+            if self.prefill.map:
+                raise ValueError("a text item takes the site value as it is: prefill needs no map")
+            return
+        if self.kind not in ("choice", "yes_no_na"):
+            raise ValueError(f"a {self.kind} item cannot be prefilled from the site record")
+        if not self.prefill.map:
+            raise ValueError("prefill of a choice needs a map from site values to options")
+        valid = YES_NO_NA if self.kind == "yes_no_na" else self.options
+        unknown = [v for v in self.prefill.map.values() if v not in valid]
         if unknown:
-            raise ValueError(f"hazard rule names {unknown} which is not an option of this item")
-        literal_threshold = rule.condition in ("lt", "le", "gt", "ge", "older_than_days")
+            raise ValueError(f"prefill maps to {unknown}, not options of this item")
+
+    def _check_leaf(self, leaf: HazardRule) -> None:
+        if leaf.item is None:  # conditions on other items are checked with the whole file
+            allowed = RULES_BY_KIND[self.kind]
+            if leaf.condition not in allowed:
+                fits = ", ".join(sorted(allowed)) or "none"
+                raise ValueError(
+                    f"hazard rule '{leaf.condition}' does not fit answer kind '{self.kind}' (fits: {fits})"
+                )
+            valid = YES_NO_NA if self.kind == "yes_no_na" else self.options
+            unknown = [o for o in leaf.options if o not in valid]
+            if unknown:
+                raise ValueError(f"hazard rule names {unknown} which is not an option of this item")
+        literal_threshold = leaf.condition in ("lt", "le", "gt", "ge", "older_than_days")
         if literal_threshold and self.status == "unconfirmed":
             raise ValueError(
                 "an unconfirmed threshold must be a named parameter (use "
-                f"{rule.condition}_param), not a literal"
+                f"{leaf.condition}_param), not a literal"
             )
-        return self
+
+    @property
+    def is_hazard_item(self) -> bool:
+        """Whether an answer here can raise a finding."""
+        return not self.informational
 
 
 class Section(_Strict):
@@ -225,56 +220,32 @@ class Section(_Strict):
     items: tuple[Item, ...] = Field(min_length=1)
 
 
-class RatingCondition(_Strict):
-    """Matches when some open hazard of the inspection meets every field given.
-
-    An empty condition always matches (the default colour).
-    """
-
-    severity: Severity | None = None
-    items: tuple[str, ...] = ()
-    overdue: bool | None = None
-    any_hazard: bool | None = None
-
-
-class RatingRule(_Strict):
-    colour: Colour
-    label: str
-    when: RatingCondition = RatingCondition()
-
-
-class Rating(_Strict):
-    """红黄蓝 rating: rules tried in order, the first that matches gives the colour."""
-
-    title: str = "红黄蓝分级"
-    note: str = ""
-    rules: tuple[RatingRule, ...] = Field(min_length=2)
-
-    @model_validator(mode="after")
-    def _last_is_default(self) -> Rating:
-        if self.rules[-1].when != RatingCondition():
-            raise ValueError("the last rating rule must have an empty 'when' (the default colour)")
-        return self
-
-
 class Checklist(_Strict):
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int = Field(SCHEMA_VERSION, ge=1, description="the schema this file is written for")
+    min_schema_version: int | None = Field(
+        None, ge=1, description="the oldest schema that can read this file (default: schema_version)"
+    )
     id: str = Field(pattern=_ID_PATTERN)
     title: str
     version: int = Field(ge=1)
     effective_from: date | None = None
     scope: tuple[str, ...] = Field(min_length=1)
     description: str = ""
+    authority: Authority = Field(FIRE, description="who determines this checklist's hazards")
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     sections: tuple[Section, ...] = Field(min_length=1)
     rating: Rating | None = None
+    combination: Combination | None = None
 
-    @field_validator("schema_version")
-    @classmethod
-    def _known_schema(cls, value: int) -> int:
-        if value != SCHEMA_VERSION:
-            raise ValueError(f"schema_version {value} is not supported (this app reads {SCHEMA_VERSION})")
-        return value
+    @model_validator(mode="after")
+    def _readable_here(self) -> Checklist:
+        if self.reader_version > self.schema_version:
+            raise ValueError(
+                f"min_schema_version {self.reader_version} is above schema_version {self.schema_version}"
+            )
+        if self.reader_version > SCHEMA_VERSION:
+            raise ValueError(_too_new(self.schema_version, self.reader_version))
+        return self
 
     @field_validator("scope")
     @classmethod
@@ -283,6 +254,11 @@ class Checklist(_Strict):
         if unknown:
             raise ValueError(f"unknown site kinds {unknown}; known: {list(SITE_KINDS)}")
         return value
+
+    @property
+    def reader_version(self) -> int:
+        """The oldest schema that can read this file."""
+        return self.min_schema_version or self.schema_version
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -303,57 +279,53 @@ class Checklist(_Strict):
     def param_value(self, name: str) -> float:
         return self.parameters[name].default
 
+    def param_values(self) -> dict[str, float]:
+        return {name: p.default for name, p in self.parameters.items()}
+
     def applies_to(self, site_kind: str) -> bool:
         return site_kind in self.scope
 
+    def authority_of(self, item: Item) -> str:
+        """Who determines a hazard on ``item``, e.g. ``住建部门``."""
+        return item.authority or self.authority
 
-class ItemProblem(ValueError):
-    """Raised by `check_consistency`; names the item at fault."""
 
-    def __init__(self, item_id: str | None, message: str):
+class SchemaTooNew(ValueError):
+    """The file needs a newer app (its ``min_schema_version`` is above ``SCHEMA_VERSION``)."""
+
+    def __init__(self, message: str, field: str):
         super().__init__(message)
-        self.item_id = item_id
         self.message = message
+        self.field = field
 
 
-def check_consistency(checklist: Checklist) -> None:
-    """Checks that need the whole file: unique ids, references, parameters.
+def _too_new(written: int, needs: int) -> str:
+    return (
+        f"written for schema version {written} and readable only by apps reading schema {needs} or newer; "
+        f"this app reads schema versions {OLDEST_SCHEMA_VERSION}–{SCHEMA_VERSION}: update the app first"
+    )
 
-    :raises ItemProblem: with the id of the first item at fault.
+
+def check_readable(raw: Mapping[str, Any]) -> bool:
+    """Whether this app may read a raw checklist file, before validating it.
+
+    :param raw: the parsed YAML mapping, e.g. ``{"schema_version": 3, "min_schema_version": 2, …}``.
+    :returns: True when the file is newer than this app but says an app like it may read it: then
+        fields this app does not know are to be ignored (validate with context ``ignore_unknown``).
+    :raises SchemaTooNew: the file needs a newer app, or is older than any schema this app reads.
     """
-    seen: set[str] = set()
-    for section in checklist.sections:
-        for item in section.items:
-            if item.id in seen:
-                raise ItemProblem(item.id, f"duplicate item id '{item.id}'")
-            seen.add(item.id)
-    section_ids = [s.id for s in checklist.sections]
-    for sid in section_ids:
-        if section_ids.count(sid) > 1:
-            raise ItemProblem(None, f"duplicate section id '{sid}'")
+    written = raw.get("schema_version", SCHEMA_VERSION)
+    needs = raw.get("min_schema_version", written)
+    if not isinstance(written, int) or not isinstance(needs, int) or isinstance(written, bool):
+        return False  # the model reports the wrong type with its line
+    if needs > SCHEMA_VERSION:
+        field = "min_schema_version" if "min_schema_version" in raw else "schema_version"
+        raise SchemaTooNew(_too_new(written, needs), field)
+    if written < OLDEST_SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"schema version {written} is older than any this app reads "
+            f"({OLDEST_SCHEMA_VERSION}–{SCHEMA_VERSION})",
+            "schema_version",
+        )
+    return written > SCHEMA_VERSION
 
-    by_id = {item.id: item for item in checklist.items}
-    order = {item.id: n for n, item in enumerate(checklist.items)}
-    for item in checklist.items:
-        cond = item.applies_if
-        if cond is not None:
-            target = by_id.get(cond.item)
-            if target is None:
-                raise ItemProblem(item.id, f"applies_if points at missing item '{cond.item}'")
-            if order[cond.item] >= order[item.id]:
-                raise ItemProblem(item.id, f"applies_if item '{cond.item}' must come before this item")
-            if target.kind not in ("yes_no_na", "choice", "multi_choice"):
-                raise ItemProblem(item.id, f"applies_if item '{cond.item}' is a {target.kind} item, not a choice")
-            valid = YES_NO_NA if target.kind == "yes_no_na" else target.options
-            unknown = [o for o in cond.options if o not in valid]
-            if unknown:
-                raise ItemProblem(item.id, f"applies_if names {unknown}, not options of '{cond.item}'")
-        rule = item.hazard_when
-        if rule is not None and rule.param is not None and rule.param not in checklist.parameters:
-            raise ItemProblem(item.id, f"hazard rule uses unknown parameter '{rule.param}'")
-
-    if checklist.rating is not None:
-        for rule in checklist.rating.rules:
-            missing = [i for i in rule.when.items if i not in by_id]
-            if missing:
-                raise ItemProblem(None, f"rating rule '{rule.colour}' names missing items {missing}")

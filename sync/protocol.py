@@ -195,7 +195,8 @@ class HazardFields(_Strict):
     site_id: Id
     checklist_id: Id | None = None
     item_id: Id | None = None
-    source: Literal["checklist", "manual"]
+    #: ``combination``: raised by a checklist's 综合判定 rule (``item_id`` is ``combination:<rule>``).
+    source: Literal["checklist", "manual", "combination"]
     description: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
     location: Short = ""
     severity: Severity
@@ -208,6 +209,8 @@ class HazardFields(_Strict):
     created_at: UtcTime
     updated_at: UtcTime
     closed_at: UtcTime | None = None
+    #: A combination hazard's links: the item ids of the same inspection's hazards it was counted from.
+    element_items: list[Id] = Field(default_factory=list, max_length=200)
     #: 挂牌督办: set only by a 管理员 (an office decision).
     listed: bool = False
 

@@ -20,6 +20,7 @@ def checklist(cid: str, title: str, version: int = 1, **item_changes: Any) -> di
         "question": "消防车通道是否被占用",
         "kind": "yes_no_na",
         "hazard_when": {"equals": "是"},
+        "finding": "消防车通道被占用",
         "status": "confirmed",
         "basis": BASIS,
     }
@@ -30,6 +31,7 @@ def checklist(cid: str, title: str, version: int = 1, **item_changes: Any) -> di
         "kind": "number",
         "unit": "m",
         "hazard_when": {"lt_param": "min_width"},
+        "finding": "消防车通道净宽只有 {value}",
         "status": "unconfirmed",
         "basis": BASIS,
     }
@@ -121,3 +123,12 @@ def line_of(path: Path, text: str) -> int:
     """1-based line of the first line of ``path`` ending with ``text``."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return next(n for n, line in enumerate(lines, 1) if line.endswith(text))
+
+
+def test_ok_line_counts_findings_below_a_hazard(tmp_path: Path) -> None:
+    write(tmp_path / "hw.yaml", checklist("hw", "危废", level="预警", office_levels=["隐患"]))
+
+    proc = run_cli(tmp_path, "--installed", tmp_path)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[0] == "OK  hw.yaml  hw v1 危废: 2 项 / 1 部分 / 1 参数 / 1 项预警"

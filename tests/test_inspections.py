@@ -175,12 +175,13 @@ def test_rating_turns_red_when_overdue_and_blue_once_closed(device, site, calend
     assert device.inspections.summary(inspection.id).rating.colour == "蓝"
 
 
-def test_summary_counts_by_severity_label(device, site):
+def test_summary_counts_by_severity_label_naming_who_determines_a_major_one(device, site):
     inspection = device.inspections.start(site.id, "sample")
     device.inspections.answer(inspection.id, "A1", "是")
     device.inspections.answer(inspection.id, "A2", "是")
     summary = device.inspections.summary(inspection.id)
-    assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需主管部门认定）": 1}
+    # the sample checklist's hazards are determined by the fire service (its default authority)
+    assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需消防救援机构认定）": 1}
     assert (summary.answered, summary.total) == (2, 5)
 
 
@@ -267,6 +268,7 @@ def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(device, sit
     assert [h.description for h in state.other_hazards] == ["楼道飞线充电"]
     summary = device.inspections.summary(inspection.id)
     assert summary.rating.colour == "红"
+    # a hand-recorded hazard names no authority: the app cannot know who determines it
     assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需主管部门认定）": 1}
     # The record changed after signing: the signature no longer covers it.
     assert not state.signature_valid

@@ -25,7 +25,8 @@ BASIS = [{"doc": "中华人民共和国消防法（2021修正）", "status": "co
 
 
 def checklist(cid: str = "lifeline") -> dict[str, Any]:
-    """A small valid checklist with one number threshold (``min_width``) and a people limit."""
+    """A small valid schema-2 checklist with one number threshold (``min_width``) and a people limit;
+    each hazard item carries the finding text a 隐患告知单 prints."""
     return {
         "id": cid,
         "title": "生命通道",
@@ -37,9 +38,11 @@ def checklist(cid: str = "lifeline") -> dict[str, Any]:
         },
         "sections": [{"id": "access", "title": "消防车通道", "items": [
             {"id": "width", "question": "通道净宽是多少", "kind": "number", "unit": "m",
-             "hazard_when": {"lt_param": "min_width"}, "status": "unconfirmed", "basis": BASIS},
+             "hazard_when": {"lt_param": "min_width"}, "finding": "消防车通道净宽 {value}，不足 {param.min_width} m",
+             "status": "unconfirmed", "basis": BASIS},
             {"id": "people", "question": "一间住了几人", "kind": "number", "unit": "人",
-             "hazard_when": {"gt_param": "max_per_room"}, "status": "unconfirmed", "basis": BASIS},
+             "hazard_when": {"gt_param": "max_per_room"}, "finding": "一间居住 {value}，超过 {param.max_per_room} 人",
+             "status": "unconfirmed", "basis": BASIS},
         ]}],
     }
 

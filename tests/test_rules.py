@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from app.domain.rules import InvalidAnswer, describe_rule, is_hazard, validate_answer, visible_items
+from app.domain.rules import (
+    InvalidAnswer,
+    describe_rule,
+    is_hazard,
+    toggle_option,
+    validate_answer,
+    visible_items,
+)
 from checklists.schema import Checklist
 
 BASIS = [{"doc": "中华人民共和国消防法（2021修正）", "status": "confirmed"}]
@@ -278,3 +286,185 @@ def test_describe_rule(kind: str, rule: dict[str, Any] | None, fields: dict[str,
                        params: dict[str, float] | None, text: str) -> None:
     checklist = make_checklist(make_item("q", kind, rule, **fields), parameters=params)
     assert describe_rule(checklist.item("q"), checklist) == text
+
+
+# --- combined conditions (all_of / any_of, other items) ----------------------------------------
+
+COMBINED = make_checklist(
+    make_item("low_pressure", "number", None, unit="MPa"),
+    make_item("stairs", "choice", None, options=["一部", "两部及以上"]),
+    # Hazard only when both hold: over 0.70 MPa (another item) and no pressure reducer (this item).
+    make_item("reducer", "yes_no_na", {"all_of": [{"equals": "否"}, {"item": "low_pressure", "gt": 0.7}]}),
+    # One measurement, two ends.
+    make_item("distance", "number", {"any_of": [{"lt": 5}, {"gt": 10}]}),
+    # Nested: no escape ladder matters only with one stair, or in a large rental.
+    make_item("rooms", "number", None, unit="间"),
+    make_item("ladder", "yes_no_na", {"all_of": [
+        {"equals": "否"},
+        {"any_of": [{"item": "stairs", "equals": "一部"}, {"item": "rooms", "ge_param": "large"}]},
+    ]}, status="unconfirmed"),
+    parameters={"large": 10},
+)
+
+
+@pytest.mark.parametrize(
+    ("item_id", "value", "answers", "expected"),
+    [
+        ("reducer", "否", {"low_pressure": 0.8}, True),
+        ("reducer", "是", {"low_pressure": 0.8}, False),  # reducer fitted
+        ("reducer", "否", {"low_pressure": 0.7}, False),  # pressure at the limit
+        ("reducer", "否", {}, False),  # pressure not measured: a condition on it does not hold
+        ("reducer", "否", {"low_pressure": "不适用"}, False),
+        ("distance", 4.9, {}, True),
+        ("distance", 10.1, {}, True),
+        ("distance", 7.0, {}, False),
+        ("ladder", "否", {"stairs": "一部", "rooms": 3}, True),
+        ("ladder", "否", {"stairs": "两部及以上", "rooms": 12}, True),
+        ("ladder", "否", {"stairs": "两部及以上", "rooms": 3}, False),
+        ("ladder", "是", {"stairs": "一部", "rooms": 12}, False),
+    ],
+)
+def test_combined_conditions(item_id: str, value: Any, answers: dict[str, Any], expected: bool) -> None:
+    item = COMBINED.item(item_id)
+    assert is_hazard(item, value, COMBINED, on=INSPECTED_ON, answers={**answers, item_id: value}) is expected
+
+
+def test_a_rule_on_another_item_without_the_answers_does_not_fire() -> None:
+    # Callers that pass no answers (v1 services) never see a half-evaluated combined rule fire.
+    assert is_hazard(COMBINED.item("reducer"), "否", COMBINED, on=INSPECTED_ON) is False
+
+
+def test_describe_combined_rule() -> None:
+    assert describe_rule(COMBINED.item("distance"), COMBINED) == "小于 5m 或大于 10m 即为隐患"
+    assert describe_rule(COMBINED.item("reducer"), COMBINED) == "选择“否”且“检查项目 low_pressure”大于 0.7MPa 即为隐患"
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"all_of": [{"equals": "否"}, {"item": "later", "gt": 1}]}, "hazard rule item 'later' must come before this item"),
+        ({"all_of": [{"equals": "否"}, {"item": "nowhere", "gt": 1}]}, "hazard rule points at missing item 'nowhere'"),
+        ({"all_of": [{"equals": "否"}, {"item": "first", "equals": "4"}]},
+         "hazard rule 'equals' on 'first' does not fit its kind 'number'"),
+        ({"all_of": [{"equals": "否"}]}, "should have at least 2 items"),
+        ({"item": "first", "all_of": [{"equals": "否"}, {"equals": "是"}]}, "'item' belongs on each condition"),
+    ],
+)
+def test_a_bad_combined_rule_is_refused(rule: dict[str, Any], message: str) -> None:
+    from checklists.schema import check_consistency
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_consistency(make_checklist(
+            make_item("first", "number", None), make_item("q", "yes_no_na", rule), make_item("later", "number", None)))
+
+
+# --- computed answers --------------------------------------------------------------------------
+
+AREA = make_checklist(
+    make_item("area", "number", None, unit="m²", min=0, max=500),
+    make_item("people", "number", None, unit="人", min=0, max=50),
+    make_item("per_person", "number", {"lt_param": "min_area"}, unit="m²", status="unconfirmed",
+              computed={"numerator": "area", "denominator": "people", "digits": 1}),
+    make_item("share", "number", {"gt": 50}, unit="%",
+              computed={"numerator": "people", "denominator": "area", "scale": 100, "digits": 0}),
+    parameters={"min_area": 4},
+)
+
+
+@pytest.mark.parametrize(
+    ("answers", "value"),
+    [
+        ({"area": 10.0, "people": 3.0}, 3.3),
+        ({"area": 12.0, "people": 3.0}, 4.0),
+        ({"area": 12.0}, None),  # not worked out until both are known
+        ({"area": 12.0, "people": 0.0}, None),  # nobody lives there: no ratio, no hazard
+    ],
+)
+def test_computed_value_follows_the_answers_it_depends_on(answers: dict[str, Any], value: float | None) -> None:
+    from app.domain.computed import computed_value
+
+    assert computed_value(AREA.item("per_person"), answers) == value
+
+
+def test_computed_item_raises_its_hazard_from_the_answers() -> None:
+    item = AREA.item("per_person")
+    assert is_hazard(item, None, AREA, on=INSPECTED_ON, answers={"area": 10.0, "people": 3.0}) is True
+    assert is_hazard(item, None, AREA, on=INSPECTED_ON, answers={"area": 12.0, "people": 3.0}) is False
+    # A value typed into it in the past is ignored: the answers decide.
+    assert is_hazard(item, None, AREA, on=INSPECTED_ON,
+                     answers={"area": 12.0, "people": 3.0, "per_person": 1.0}) is False
+
+
+def test_computed_item_is_shown_not_typed() -> None:
+    with pytest.raises(InvalidAnswer) as caught:
+        validate_answer(AREA.item("per_person"), "3.5")
+    assert caught.value.message == "该项由已填数据自动计算，无需填写"
+
+
+def test_computed_item_is_never_missing_at_completion() -> None:
+    from app.domain.completion import completion_problems
+
+    answers = {"area": 12.0, "people": 3.0}
+    assert completion_problems(AREA, answers, {}, signature_valid=True) == []
+
+
+# --- exclusive options -------------------------------------------------------------------------
+
+DEFECTS = make_checklist(make_item(
+    "defects", "multi_choice", {"in": ["无防渗", "无标识"]},
+    options=["无防渗", "无标识", "无上述情形"], exclusive_options=["无上述情形"],
+)).item("defects")
+
+
+@pytest.mark.parametrize(
+    ("selected", "tapped", "after"),
+    [
+        (["无防渗"], "无上述情形", ["无上述情形"]),  # the exclusive option clears the others
+        (["无上述情形"], "无标识", ["无标识"]),  # and another option clears it
+        (["无防渗"], "无标识", ["无防渗", "无标识"]),
+        (["无防渗", "无标识"], "无防渗", ["无标识"]),  # tapping a ticked option unticks it
+        ([], "无上述情形", ["无上述情形"]),
+    ],
+)
+def test_toggling_an_exclusive_option(selected: list[str], tapped: str, after: list[str]) -> None:
+    assert toggle_option(DEFECTS, selected, tapped) == after
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (["无防渗", "无上述情形"], "“无上述情形”不能与其他选项同时选择"),
+        ([], "请至少选择一项；没有问题请选“无上述情形”"),
+    ],
+)
+def test_exclusive_option_with_another_is_refused(raw: list[str], message: str) -> None:
+    with pytest.raises(InvalidAnswer) as caught:
+        validate_answer(DEFECTS, raw)
+    assert caught.value.message == message
+
+
+def test_exclusive_option_alone_is_no_hazard() -> None:
+    checklist = make_checklist(DEFECTS.model_dump(by_alias=True, exclude_none=True))
+    assert validate_answer(DEFECTS, ["无上述情形"]) == ["无上述情形"]
+    assert is_hazard(DEFECTS, ["无上述情形"], checklist, on=INSPECTED_ON) is False
+
+
+def test_an_exclusive_option_cannot_also_make_a_hazard() -> None:
+    with pytest.raises(ValueError, match="exclusive option"):
+        make_checklist(make_item("d", "multi_choice", {"in": ["无上述情形"]},
+                                 options=["a", "无上述情形"], exclusive_options=["无上述情形"]))
+
+
+def test_a_value_once_typed_into_a_computed_item_feeds_no_other_rule() -> None:
+    checklist = make_checklist(
+        make_item("damaged", "number", None, unit="樘"),
+        make_item("total", "number", None, unit="樘"),
+        make_item("rate", "number", None, unit="%", computed={"numerator": "damaged", "denominator": "total",
+                                                               "scale": 100}),
+        make_item("reported", "yes_no_na", {"all_of": [{"equals": "否"}, {"item": "rate", "gt": 50}]}),
+    )
+    item = checklist.item("reported")
+    # An old draft stored 80 for 'rate' by hand; the counts it depends on are not known yet.
+    assert is_hazard(item, "否", checklist, on=INSPECTED_ON, answers={"rate": 80.0, "reported": "否"}) is False
+    assert is_hazard(item, "否", checklist, on=INSPECTED_ON,
+                     answers={"rate": 10.0, "damaged": 6.0, "total": 10.0, "reported": "否"}) is True

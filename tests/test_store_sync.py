@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 from app.store import DB_FILE, Store, inbox, outbox
+from app.store.m007_sync import m007_sync
 from app.store.migrations import migrate
 from sync.hlc import Hlc
 from tests.factories import jpeg_bytes, png_bytes
@@ -72,6 +73,30 @@ def test_migration_7_gives_old_changes_an_hlc_in_their_order_and_names_the_signa
     with store.atomic():
         store.log_change("site", "s1", "update", {"id": "s1", "name": "星港大厦 A 座"})
     assert Hlc.parse(store.scalar("SELECT hlc FROM changes ORDER BY seq DESC LIMIT 1")) > stamps[-1]
+    store.close()
+
+
+def test_a_folder_that_took_migration_7_before_6_keeps_its_listed_hazards_and_takes_6(tmp_path):
+    # A folder of the sync branch, made before checklists v2 (migration 6) was merged beside it.
+    conn = sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)
+    migrate(conn, upto=5)
+    conn.execute("BEGIN")
+    m007_sync(conn)
+    conn.execute("INSERT INTO schema_migrations VALUES (7, 'sync', '2026-11-20T00:00:00.000Z')")
+    conn.execute("COMMIT")
+    conn.execute("INSERT INTO sites VALUES ('s1', '星港大厦', '', '高层公共建筑', '', '', '', NULL, NULL, "
+                 "'2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')")
+    conn.execute("INSERT INTO hazards (id, site_id, source, description, severity, status, deadline, created_at,"
+                 " updated_at, listed) VALUES ('h1', 's1', 'manual', '消防车通道被占用', '重大', '待整改', "
+                 "'2026-12-01', '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 1)")
+    conn.close()
+
+    store = Store(tmp_path / DB_FILE)
+
+    assert [r["version"] for r in store.rows("SELECT version FROM schema_migrations ORDER BY version")] == [
+        1, 2, 3, 4, 5, 6, 7]
+    row = store.rows("SELECT listed, element_items FROM hazards WHERE id = 'h1'")[0]
+    assert row == {"listed": 1, "element_items": "[]"}
     store.close()
 
 

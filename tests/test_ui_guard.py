@@ -8,23 +8,12 @@ records what would go to the browser (no Flutter client needed), on a real devic
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import flet as ft
-import msgpack
 import pytest
-from flet.controls.base_control import BaseControl
-from flet.controls.context import _context_page
-from flet.messaging.connection import Connection
-from flet.messaging.protocol import Message, MessageAction, configure_encode_object_for_msgpack
-from flet.messaging.session import Session
-from flet.pubsub.pubsub_hub import PubSubHub
 
 from app.services import AWAITING_REVIEW, RECTIFYING, Checklist, InvalidAnswer, open_device
 from app.ui import strings as S
@@ -33,6 +22,7 @@ from app.ui.errors import is_guarded
 from app.ui.routes import ROUTES
 from app.ui.shell import AppUI
 from app.ui.signature import strokes_to_png
+from tests.ui_session import controls_in, open_session, run, snack_texts, tap, texts_of
 
 BASIS = [{"doc": "《中华人民共和国消防法》（2021修正）", "article": "第二十八条", "status": "confirmed"}]
 
@@ -56,53 +46,6 @@ EVERY_KIND = {
          "status": "confirmed", "basis": BASIS},
     ]}],
 }
-
-
-class BrowserStandIn(Connection):
-    """Where the session's messages would go to the browser; encoded like the real transport
-    (encoding is what records the control snapshots later patches are computed from)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.loop = asyncio.get_running_loop()
-        self.pubsubhub = PubSubHub(loop=self.loop)
-        self.messages: list[Message] = []
-
-    def send_message(self, message: Message) -> None:
-        msgpack.packb([message.action, message.body], default=configure_encode_object_for_msgpack(BaseControl))
-        self.messages.append(message)
-
-    def get_upload_url(self, file_name: str, expires: int) -> str:
-        return f"/upload/{file_name}?expires={expires}"
-
-    def crashes(self) -> list[Message]:
-        return [m for m in self.messages if m.action == MessageAction.SESSION_CRASHED]
-
-
-def run(scenario: Callable[[], Awaitable[Any]]) -> Any:
-    """Run a scenario on an event loop of its own, in a thread: the browser tests' Playwright
-    (sync API) keeps a loop running in the main thread when both run in one pytest session."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, scenario()).result()
-
-
-def open_session(width: float = 390, height: float = 844) -> tuple[Session, BrowserStandIn]:
-    """A session as a browser registers it: the client's page properties, then the first page patch."""
-    conn = BrowserStandIn()
-    session = Session(conn)
-    session.apply_page_patch({"route": "/", "width": width, "height": height, "web": True})
-    conn.send_message(Message(MessageAction.REGISTER_CLIENT, session.get_page_patch()))
-    _context_page.set(session.page)
-    return session, conn
-
-
-def snack_texts(page: ft.Page) -> list[str]:
-    return [d.content.value for d in page._dialogs.controls if isinstance(d, ft.SnackBar)]
-
-
-def tap(session: Session, control: ft.BaseControl) -> Any:
-    """What the browser sends when the inspector taps ``control``."""
-    return session.dispatch_event(control._i, "click", None)
 
 
 def test_unexpected_error_in_a_handler_is_logged_and_shown_plainly_and_the_session_lives_on(caplog) -> None:
@@ -205,23 +148,6 @@ def test_a_missing_record_reads_as_not_found_not_as_a_crash(device, tmp_path) ->
         assert "找不到" in shown or "不存在" in shown, shown
 
     run(scenario)
-
-
-def texts_of(control: Any) -> list[str]:
-    return [c.value for c in controls_in(control) if isinstance(c, ft.Text) and c.value]
-
-
-def controls_in(control: Any, seen: set[int] | None = None) -> Iterator[ft.BaseControl]:
-    """``control`` and every control under it (any field holding a control or a list of them)."""
-    seen = set() if seen is None else seen
-    if not isinstance(control, ft.BaseControl) or id(control) in seen:
-        return
-    seen.add(id(control))
-    yield control
-    for f in dataclasses.fields(control):
-        value = getattr(control, f.name, None)
-        for child in value if isinstance(value, list) else [value]:
-            yield from controls_in(child, seen)
 
 
 def unguarded_handlers(view: ft.View) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from checklists.schema import Checklist
@@ -18,16 +18,22 @@ def completion_problems(
     hazard_photos: Mapping[str, int],
     *,
     signature_valid: bool,
+    hide_methods: Collection[str] = (),
 ) -> list[str]:
     """Why an inspection cannot be completed yet, in Chinese; empty when it can.
+
+    Computed items are never missing (they follow from other answers), nor are items whose
+    check method is hidden for this inspector.
 
     :param answers: item id → answer value.
     :param hazard_photos: for each hazard raised from an item whose checklist requires a
         photo: item id → number of photos attached.
+    :param hide_methods: methods hidden for the inspector's role, e.g. ``("仪器测量",)``.
     """
     problems: list[str] = []
-    visible = visible_items(checklist, answers)
-    missing = [item for item in visible if item.required and item.id not in answers]
+    visible = visible_items(checklist, answers, hide_methods=hide_methods)
+    missing = [item for item in visible
+               if item.required and item.computed is None and item.id not in answers]
     if missing:
         listed = "、".join(item.id for item in missing[:5]) + ("等" if len(missing) > 5 else "")
         problems.append(f"还有 {len(missing)} 项未回答：{listed}")

@@ -8,12 +8,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .vocab import CLOSED, COMPLETED, DRAFT, SEVERITIES, STATUSES
+from .vocab import CLOSED, COMPLETED, DRAFT, HAZARD, RECORD, SEVERITIES, STATUSES, WARNING
 
 # Literal of the vocabulary's tuples: the words are defined once, in vocab.
 Severity = Literal[SEVERITIES]  # type: ignore[valid-type]
 HazardStatus = Literal[STATUSES]  # type: ignore[valid-type]
 InspectionStatus = Literal[DRAFT, COMPLETED]  # type: ignore[valid-type]
+#: Where a hazard comes from: a checklist answer, the inspector's hand, or a 综合判定 rule.
+HazardSource = Literal["checklist", "manual", "combination"]
+#: The levels below a hazard.
+LesserLevel = Literal[WARNING, RECORD]  # type: ignore[valid-type]
 
 
 class _Record(BaseModel):
@@ -65,7 +69,7 @@ class Hazard(_Record):
     site_id: str
     checklist_id: str | None = None
     item_id: str | None = None
-    source: Literal["checklist", "manual"]
+    source: HazardSource
     description: str
     location: str = ""
     severity: Severity
@@ -80,6 +84,8 @@ class Hazard(_Record):
     closed_at: datetime | None = None
     #: 挂牌督办: set only by an office decision (pulled from the central endpoint).
     listed: bool = False
+    #: A 综合判定 hazard's links: the item ids of the same inspection's hazards it was counted from.
+    element_items: list[str] = Field(default_factory=list)
     photo_shas: list[str] = Field(default_factory=list)
 
 
@@ -95,6 +101,29 @@ class HazardRow(Hazard):
     def editable(self) -> bool:
         """Its fields can change until its inspection is signed and completed, and never once closed."""
         return self.status != CLOSED and self.inspection_status in (None, DRAFT)
+
+
+class FindingRecord(_Record):
+    """A 预警 or 记录并报告 finding of an inspection: recorded and reported, never a hazard (no
+    整改期限, not on a 隐患告知单, not in the 红黄蓝 rating)."""
+
+    inspection_id: str
+    item_id: str
+    checklist_id: str
+    level: LesserLevel
+    text: str
+    requirement: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
+class FindingRow(FindingRecord):
+    """A finding as the ledger's 预警 / 记录并报告 lists show it."""
+
+    site_id: str
+    site_name: str
+    grid: str
+    inspection_status: InspectionStatus
 
 
 class Review(_Record):
@@ -135,6 +164,8 @@ class LedgerFilter:
     grid: str | None = None
     overdue: bool | None = None
     text: str = ""
+    #: 隐患 lists hazards; 预警 / 记录并报告 list the findings of that level instead.
+    level: str = HAZARD
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ these, so a label changed here changes everywhere.
 
 from __future__ import annotations
 
-# Site kinds and the yes/no answer options are validated in checklists' schema, which imports
-# nothing from app; the domain re-exports them with the rest of the trade's words.
+# Site kinds, the yes/no answer options, levels and check methods are validated in checklists'
+# schema, which imports nothing from app; the domain re-exports them with the rest of the
+# trade's words.
+from checklists.kinds import HAZARD, LEVELS, METHODS, RECORD, WARNING
 from checklists.schema import SITE_KINDS, YES_NO_NA
 
 # --- hazard status (the lifecycle in domain.lifecycle moves between these) -------------------
@@ -28,6 +30,19 @@ def severity_label(severity: str) -> str:
     """How a severity reads on a screen or a notice, e.g. ``疑似重大隐患（需主管部门认定）``."""
     return SEVERITY_LABELS[severity]
 
+
+# --- finding level and check method (checklists v2) ------------------------------------------
+#: What a finding's level means to the inspector and on the summary.
+LEVEL_LABELS = {
+    HAZARD: "隐患（限期整改）",
+    WARNING: "预警（提醒，不下整改通知）",
+    RECORD: "记录并报告（报办公室研究）",
+}
+
+# --- where a hazard comes from ---------------------------------------------------------------
+#: A hazard's ``source``: a checklist answer, the inspector's hand, or a 综合判定 rule counting
+#: several open hazards of one inspection.
+HAZARD_SOURCE_LABELS = {"checklist": "检查项", "manual": "现场发现", "combination": "综合判定"}
 
 # --- inspection status ----------------------------------------------------------------------
 DRAFT, COMPLETED = "draft", "completed"
@@ -71,8 +86,9 @@ BASIS_STATUS = {
 }
 
 __all__ = [
-    "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "ENTITY_NAMES", "GENERAL",
-    "HAZARD_FIELDS", "INSPECTION_STATUS_LABELS", "MAJOR", "PENDING", "RECTIFYING", "REVIEW_FIELDS",
-    "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS",
-    "SITE_KINDS", "STATUSES", "YES_NO_NA", "severity_label",
+    "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "ENTITY_NAMES", "GENERAL", "HAZARD",
+    "HAZARD_FIELDS", "HAZARD_SOURCE_LABELS", "INSPECTION_STATUS_LABELS", "LEVELS", "LEVEL_LABELS", "MAJOR",
+    "METHODS", "PENDING", "RECORD", "RECTIFYING", "REVIEW_FIELDS", "REVIEW_RESULT", "SEVERITIES",
+    "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS", "SITE_KINDS", "STATUSES", "WARNING",
+    "YES_NO_NA", "severity_label",
 ]

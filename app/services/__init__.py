@@ -6,6 +6,7 @@ one ``Device`` (``context.py``):
     device.hazards        ledger, edits, lifecycle, 复查   (hazards.py)
     device.evidence       photos                          (evidence.py)
     device.settings       app settings                    (settings.py)
+    device.office         the office's decisions, role    (office.py)
     device.sync           sign in/out, sync, the strip    (sync_status.py, over sync.client)
     device.catalog        the installed checklists        (catalog.py)
 
@@ -14,13 +15,23 @@ checklist types (``Checklist``, ``Item``, ``ChecklistError``) included — and n
 the photo pipeline.
 """
 
-from checklists import Checklist, ChecklistError, Item
-
 from app.domain.clock import format_local, local_day, local_midnight, local_today
+from app.domain.findings import level_of, major_label
 from app.domain.lifecycle import awaits_review
-from app.domain.models import Answer, Hazard, HazardEdit, HazardRow, Inspection, LedgerFilter, Review, Site
+from app.domain.models import (
+    Answer,
+    FindingRecord,
+    FindingRow,
+    Hazard,
+    HazardEdit,
+    HazardRow,
+    Inspection,
+    LedgerFilter,
+    Review,
+    Site,
+)
 from app.domain.rating import RatingResult
-from app.domain.rules import describe_rule
+from app.domain.rules import describe_rule, toggle_option
 from app.domain.vocab import (
     AWAITING_REVIEW,
     BASIS_STATUS,
@@ -28,9 +39,15 @@ from app.domain.vocab import (
     COMPLETED,
     DRAFT,
     GENERAL,
+    HAZARD,
     HAZARD_FIELDS,
+    HAZARD_SOURCE_LABELS,
+    LEVEL_LABELS,
+    LEVELS,
     MAJOR,
+    METHODS,
     PENDING,
+    RECORD,
     RECTIFYING,
     REVIEW_FIELDS,
     REVIEW_RESULT,
@@ -41,11 +58,13 @@ from app.domain.vocab import (
     SITE_FIELDS,
     SITE_KINDS,
     STATUSES,
+    WARNING,
     YES_NO_NA,
     severity_label,
 )
+from checklists import Checklist, ChecklistError, Item
 
-from .catalog import Catalog, UnknownChecklist
+from .catalog import Catalog, ChecklistRefused, UnknownChecklist
 from .context import Device, open_device
 from .errors import (
     AnXunError,
@@ -59,20 +78,23 @@ from .errors import (
     SyncError,
 )
 from .inspections import DraftRow, InspectionState, Summary
+from .office import Office
 from .settings import AppSettings
 from .sync_status import Decision, PendingChanges, RejectedEntry, SyncReport, SyncStatus, Waiting
 
 __all__ = [
     # the vocabulary (app.domain.vocab)
-    "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "GENERAL", "HAZARD_FIELDS", "MAJOR",
-    "PENDING", "RECTIFYING", "REVIEW_FIELDS", "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS",
-    "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS", "SITE_KINDS", "STATUSES", "YES_NO_NA",
+    "AWAITING_REVIEW", "BASIS_STATUS", "CLOSED", "COMPLETED", "DRAFT", "GENERAL", "HAZARD", "HAZARD_FIELDS",
+    "HAZARD_SOURCE_LABELS", "LEVELS", "LEVEL_LABELS", "MAJOR", "METHODS", "PENDING", "RECORD", "RECTIFYING",
+    "REVIEW_FIELDS", "REVIEW_RESULT", "SEVERITIES", "SEVERITY_LABELS", "SEVERITY_SHORT", "SIGNATURE_FIELDS", "SITE_FIELDS",
+    "SITE_KINDS", "STATUSES", "WARNING", "YES_NO_NA",
     # errors, records, inputs and services
-    "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "CompletionRefused",
-    "Decision", "Device", "DraftRow", "Hazard", "HazardEdit", "HazardRow", "IllegalTransition", "Inspection",
-    "InspectionLocked", "InspectionState", "InvalidAnswer", "Item", "LedgerFilter", "NotFound", "PendingChanges",
-    "PhotoError", "RatingResult", "RejectedEntry", "Review", "Site", "StoreError", "Summary", "SyncError",
-    "SyncReport", "SyncStatus", "UnknownChecklist", "Waiting",
-    "awaits_review", "describe_rule", "format_local", "local_day", "local_midnight", "local_today",
-    "open_device", "severity_label",
+    "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "ChecklistRefused",
+    "CompletionRefused", "Decision", "Device", "DraftRow", "FindingRecord", "FindingRow", "Hazard", "HazardEdit",
+    "HazardRow", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState", "InvalidAnswer",
+    "Item", "LedgerFilter", "NotFound", "Office", "PendingChanges", "PhotoError", "RatingResult", "RejectedEntry",
+    "Review", "Site", "StoreError", "Summary", "SyncError", "SyncReport", "SyncStatus", "UnknownChecklist",
+    "Waiting",
+    "awaits_review", "describe_rule", "format_local", "level_of", "local_day", "local_midnight", "local_today",
+    "major_label", "open_device", "severity_label", "toggle_option",
 ]

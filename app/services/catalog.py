@@ -1,54 +1,147 @@
-"""The checklists this device can run: the shipped ones, never older than a version it has used."""
+"""The checklists this device runs, and every version of them it has used.
+
+- ``get(id)``: the newest version, for a new inspection;
+- ``for_inspection(inspection)`` / ``version(id, n)``: the version an inspection started on, so a
+  draft renders, rates and completes as it began. Each version the device loads is kept in its
+  database (``checklist_versions``); a draft from an app that kept none (before schema 2) finds its
+  version in the archive the app ships (``checklists/archive``);
+- ``install(path)``: a checklist file from the office. One this app cannot read (its
+  ``min_schema_version`` is newer), that is invalid, older than a version in use, or that changes
+  a version already in use is refused, saying which file and why; nothing changes then.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from app.domain.errors import AnXunError
+from app.domain.models import Inspection
+from app.store import checklists as version_store
 from app.store.db import Store
 from app.store.settings import get_setting, put_setting
-from checklists import Checklist, ChecklistError, load_dir
+from checklists import Checklist, ChecklistError, load_dir, load_file
 from checklists.loader import SHIPPED_DIR
+from checklists.schema import SchemaTooNew, check_consistency, check_readable
 
 log = logging.getLogger(__name__)
 
+#: checklist id → the newest version this device has made current (a version never goes down).
 VERSIONS_KEY = "checklist_versions"
+#: Earlier shipped versions, ``<id>.v<version>.yaml``.
+ARCHIVE_DIR = SHIPPED_DIR / "archive"
 
 
 class UnknownChecklist(AnXunError):
-    """An inspection refers to a checklist this device does not have (it was refused at load)."""
+    """An inspection refers to a checklist (or a version of it) this device does not have."""
 
-    def __init__(self, checklist_id: str):
-        super().__init__(
-            f"checklist {checklist_id!r} is not installed", "该检查表未安装或已停用，请联系管理员"
-        )
+    def __init__(self, checklist_id: str, version: int | None = None):
+        which = checklist_id if version is None else f"{checklist_id} v{version}"
+        super().__init__(f"checklist {which!r} is not installed", "该检查表未安装或已停用，请联系管理员")
         self.checklist_id = checklist_id
+        self.version = version
+
+
+class ChecklistRefused(AnXunError):
+    """A checklist file this device will not install; ``error`` says which file and why."""
+
+    def __init__(self, error: ChecklistError, reason: str):
+        super().__init__(str(error), f"检查表文件“{Path(error.file).name}”未安装：{reason}")
+        self.error = error
+
+
+def checklist_body(checklist: Checklist) -> str:
+    """The JSON text a version is kept as; reads back equal (``tests/test_checklist_versions.py``).
+
+    ``schema_version`` is written even where it is the default: a later app with a newer default
+    must still read this body as the schema it was written for.
+    """
+    body = checklist.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+    body["schema_version"] = checklist.schema_version
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def read_body(body: str, name: str) -> Checklist:
+    """A kept version, validated again as a file would be.
+
+    :param name: what to call it in an error, e.g. ``lifeline v2 (device database)``.
+    :raises ChecklistError: this app cannot read it, or it is not a valid checklist.
+    """
+    try:
+        raw: Any = json.loads(body)
+        newer = check_readable(raw)
+        checklist = Checklist.model_validate(raw, context={"ignore_unknown": newer})
+        check_consistency(checklist)
+    except SchemaTooNew as exc:
+        raise ChecklistError(name, f"cannot be read by this app: {exc.message}") from exc
+    except (ValueError, ValidationError) as exc:  # ItemProblem and JSON errors are ValueErrors
+        raise ChecklistError(name, f"kept version is not valid: {exc}") from exc
+    return checklist
 
 
 class Catalog:
-    """Checklists by id, and the files that were refused (shown to support, never silently lost).
+    """Checklists by id, the versions kept, and the files refused (logged for support, never lost).
 
-    :param checklists: e.g. ``{"group_rental": Checklist(...)}``.
+    :param checklists: the current version of each, e.g. ``{"group_rental": Checklist(...)}``;
+        each is kept in ``store`` as a version this device has used.
     """
 
-    def __init__(self, checklists: dict[str, Checklist], errors: list[ChecklistError] | None = None):
+    def __init__(self, checklists: Mapping[str, Checklist], errors: list[ChecklistError] | None = None,
+                 *, store: Store | None = None):
         self._by_id = dict(checklists)
         self.errors = list(errors or [])
+        self._store = store
+        self._versions: dict[tuple[str, int], Checklist] = {(c.id, c.version): c for c in checklists.values()}
+        self._hashes = version_store.stored_hashes(store) if store is not None else {}
+        for checklist in self._by_id.values():
+            self._keep(checklist)
+        if store is not None:
+            used = get_setting(store, VERSIONS_KEY, {})
+            newest = {**used, **{cid: c.version for cid, c in self._by_id.items()
+                                 if c.version >= used.get(cid, 0)}}
+            if newest != used:
+                put_setting(store, VERSIONS_KEY, newest)
 
     @classmethod
     def shipped(cls, store: Store) -> Catalog:
-        """The shipped checklists, refusing any older than a version this device already used."""
-        installed = get_setting(store, VERSIONS_KEY, {})
-        loaded = load_dir(SHIPPED_DIR, previous_versions=installed)
-        for error in loaded.errors:
+        """The shipped checklists, or a newer version installed on this device; never a version
+        older than one this device already used (that file is refused and logged)."""
+        used: dict[str, int] = get_setting(store, VERSIONS_KEY, {})
+        kept = version_store.newest_versions(store)
+        # Only a version the device cannot read back from its database guards the shipped files.
+        guard = {cid: v for cid, v in used.items() if kept.get(cid, 0) < v}
+        loaded = load_dir(SHIPPED_DIR, previous_versions=guard)
+        current = dict(loaded.checklists)
+        errors = list(loaded.errors)
+        for cid, version in kept.items():
+            shipped = current.get(cid)
+            if version < used.get(cid, 0) or (shipped is not None and shipped.version >= version):
+                continue
+            try:  # installed after the app shipped: newer than the shipped file
+                current[cid] = read_body(version_store.version_body(store, cid, version) or "", f"{cid} v{version}")
+            except ChecklistError as exc:
+                errors.append(exc)
+        for cid, checklist in list(current.items()):
+            if checklist.version < used.get(cid, 0):  # the newer kept version could not be read back
+                del current[cid]
+                errors.append(ChecklistError(f"{cid} v{checklist.version}", "version went down: older than "
+                                             f"version {used[cid]} this device already used"))
+        for error in errors:
             log.error("checklist not loaded: %s", error)
-        newest = {**installed, **{cid: c.version for cid, c in loaded.checklists.items()}}
-        if newest != installed:
-            put_setting(store, VERSIONS_KEY, newest)
-        return cls(loaded.checklists, loaded.errors)
+        return cls(current, errors, store=store)
 
+    # -- the current versions -----------------------------------------------------------------
     def get(self, checklist_id: str) -> Checklist:
-        """:raises UnknownChecklist: not installed on this device."""
+        """The newest version, for a new inspection.
+
+        :raises UnknownChecklist: not installed on this device.
+        """
         try:
             return self._by_id[checklist_id]
         except KeyError:
@@ -63,3 +156,113 @@ class Catalog:
     def for_kind(self, site_kind: str) -> list[Checklist]:
         """The checklists that apply to a 场所 kind, e.g. ``群租房``."""
         return [c for c in self._by_id.values() if c.applies_to(site_kind)]
+
+    # -- every version used -------------------------------------------------------------------
+    def for_inspection(self, inspection: Inspection) -> Checklist:
+        """The version the inspection started on.
+
+        :raises UnknownChecklist: the device has that version nowhere (neither kept nor archived).
+        """
+        return self.version(inspection.checklist_id, inspection.checklist_version)
+
+    def version(self, checklist_id: str, version: int) -> Checklist:
+        """One version of a checklist: the current one, a kept one, or an archived one.
+
+        :raises UnknownChecklist: the device has that version nowhere.
+        """
+        found = self._versions.get((checklist_id, version))
+        if found is None:
+            found = self._kept(checklist_id, version) or self._archived(checklist_id, version)
+            if found is None:
+                raise UnknownChecklist(checklist_id, version)
+            self._versions[(checklist_id, version)] = found
+            self._keep(found)
+        return found
+
+    def install(self, path: Path) -> Checklist:
+        """Install a checklist file (e.g. one the office published); it becomes current when newer.
+
+        :raises ChecklistRefused: the file cannot be read by this app (a newer schema), is not a
+            valid checklist, is older than the version in use, or changes a version already kept.
+        """
+        used = {cid: c.version for cid, c in self._by_id.items()}
+        try:
+            checklist = load_file(Path(path), previous_versions=used)
+        except ChecklistError as exc:
+            self._refuse(exc, _reason(exc))
+        key = (checklist.id, checklist.version)
+        body = checklist_body(checklist)
+        kept = self._hashes.get(key)
+        if kept is not None and kept != _sha256(body):
+            error = ChecklistError(Path(path).name, f"version {checklist.version} of '{checklist.id}' is already "
+                                                    "in use with other content; publish it as a new version")
+            self._refuse(error, "该版本已在使用，内容不能更改，请以新版本号发布")
+        self._versions[key] = checklist
+        self._keep(checklist)
+        current = self._by_id.get(checklist.id)
+        if current is None or checklist.version >= current.version:
+            self._by_id[checklist.id] = checklist
+            if self._store is not None:
+                used_before = get_setting(self._store, VERSIONS_KEY, {})
+                put_setting(self._store, VERSIONS_KEY, {**used_before, checklist.id: checklist.version})
+        log.info("installed checklist %s v%s from %s", checklist.id, checklist.version, Path(path).name)
+        return checklist
+
+    def _refuse(self, error: ChecklistError, reason: str) -> Any:
+        log.warning("checklist refused: %s", error)
+        self.errors.append(error)
+        raise ChecklistRefused(error, reason) from error
+
+    def _keep(self, checklist: Checklist) -> None:
+        """Keep ``checklist`` in the device database (once per content)."""
+        if self._store is None:
+            return
+        body = checklist_body(checklist)
+        digest = _sha256(body)
+        key = (checklist.id, checklist.version)
+        if self._hashes.get(key) == digest:
+            return
+        version_store.put_version(self._store, checklist_id=checklist.id, version=checklist.version,
+                                  schema_version=checklist.schema_version, body=body, sha256=digest)
+        self._hashes[key] = digest
+
+    def _kept(self, checklist_id: str, version: int) -> Checklist | None:
+        if self._store is None:
+            return None
+        body = version_store.version_body(self._store, checklist_id, version)
+        if body is None:
+            return None
+        try:
+            return read_body(body, f"{checklist_id} v{version} (device database)")
+        except ChecklistError as exc:
+            log.error("kept checklist version unreadable: %s", exc)
+            self.errors.append(exc)
+            return None
+
+    def _archived(self, checklist_id: str, version: int) -> Checklist | None:
+        path = ARCHIVE_DIR / f"{checklist_id}.v{version}.yaml"
+        if not path.is_file():
+            return None
+        try:
+            checklist = load_file(path)
+        except ChecklistError as exc:
+            log.error("archived checklist unreadable: %s", exc)
+            self.errors.append(exc)
+            return None
+        if (checklist.id, checklist.version) != (checklist_id, version):
+            log.error("archived file %s holds %s v%s", path.name, checklist.id, checklist.version)
+            return None
+        return checklist
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _reason(error: ChecklistError) -> str:
+    """Why a file was refused, in words an inspector can pass on."""
+    if isinstance(error.__cause__, SchemaTooNew):
+        return "该文件需要更新版本的应用才能读取，请先升级应用"
+    if "version went down" in error.message:
+        return "版本低于本机正在使用的版本"
+    return "文件内容有误，请联系管理员"

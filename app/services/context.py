@@ -3,6 +3,7 @@ the device id, and the per-resource services built over them.
 
     device = open_device(data_dir)
     device.sites.search("荷花池")
+    device.office.config()                     # the office's decisions (红黄蓝 rules, levels …)
     state = device.inspections.answer(inspection_id, "GR-03", "否")
     device.hazards.transition(hazard_id, RECTIFYING)
 
@@ -28,6 +29,7 @@ from .catalog import Catalog
 from .evidence import Evidence
 from .hazards import Hazards
 from .inspections import Inspections
+from .office import Office
 from .settings import Settings
 from .sites import Sites
 from .sync_status import SyncState
@@ -40,7 +42,8 @@ class Device:
 
     :param data_dir: the device data folder, e.g. ``$FLET_APP_STORAGE_DATA``; holds
         ``anxun.db`` and ``photos/``.
-    :param catalog: the checklists (default: the shipped ones, see ``Catalog.shipped``).
+    :param catalog: the checklists and every version used (default: the shipped ones, see
+        ``Catalog.shipped``).
     :param today: the inspector's calendar day (tests pass a fixed day).
     """
 
@@ -52,6 +55,7 @@ class Device:
         self.catalog = catalog if catalog is not None else Catalog.shipped(store)
         self.today = today
         self.device_id = store.device_id
+        self.office = Office(self)
         self.sites = Sites(self)
         self.inspections = Inspections(self)
         self.hazards = Hazards(self)
@@ -76,7 +80,7 @@ def open_device(data_dir: Path, *, checklists: dict[str, Checklist] | None = Non
     data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(data_dir / DB_FILE, synchronous=synchronous, wall_ms=wall_ms)
     try:
-        catalog = Catalog(checklists) if checklists is not None else None
+        catalog = Catalog(checklists, store=store) if checklists is not None else None
         device = Device(data_dir, store, catalog=catalog, today=today)
         device.photo_files.sweep(lambda: photo_hashes(store))  # leftovers of a killed writer
         return device

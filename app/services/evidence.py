@@ -62,7 +62,10 @@ class Evidence(Service):
         """
         inspections = self._device.inspections
         inspection = inspections.editable(inspection_id)
-        item = self._device.catalog.get(inspection.checklist_id).item(item_id)
+        try:
+            item = inspections.checklist_of(inspection).item(item_id)
+        except KeyError:
+            raise InvalidAnswer(item_id, "检查表中没有这一项") from None
         if item.kind != "photo":
             raise InvalidAnswer(item_id, "这一项不是照片题")
         site = self._device.sites.get(inspection.site_id)

@@ -7,12 +7,14 @@ from datetime import UTC, date, datetime
 from app.domain import lifecycle
 from app.domain.errors import InspectionLocked, InvalidAnswer
 from app.domain.lifecycle import IllegalTransition
-from app.domain.models import HazardEdit, HazardRow, LedgerFilter, Review
+from app.domain.models import FindingRow, Hazard, HazardEdit, HazardRow, LedgerFilter, Review
 from app.domain.vocab import CLOSED, GENERAL, SEVERITIES
+from app.store import findings as finding_store
 from app.store import hazards as hazard_store
 from app.store.ids import utc_now
 
 from .base import Service
+from .inspections import hazard_severity_text
 
 
 class Hazards(Service):
@@ -26,6 +28,20 @@ class Hazards(Service):
             self._store, today=self._device.today(), status=filters.status, severity=filters.severity,
             checklist_id=filters.checklist_id, site_id=filters.site_id, grid=filters.grid,
             overdue=filters.overdue, text=filters.text, limit=limit, offset=offset)
+
+    def findings(self, filters: LedgerFilter, *, limit: int = 200, offset: int = 0) -> list[FindingRow]:
+        """预警 or 记录并报告 findings (``filters.level``), newest first: listed apart from hazards."""
+        return finding_store.query_findings(
+            self._store, level=filters.level, checklist_id=filters.checklist_id, site_id=filters.site_id,
+            grid=filters.grid, text=filters.text, limit=limit, offset=offset)
+
+    def severity_text(self, hazard: Hazard) -> str:
+        """How a hazard's severity reads; a 疑似重大 one names who determines it, e.g.
+        ``疑似重大隐患（需住建部门认定）``."""
+        catalog = self._device.catalog
+        checklist = catalog.get(hazard.checklist_id) if hazard.checklist_id and catalog.has(hazard.checklist_id) \
+            else None
+        return hazard_severity_text(checklist, hazard)
 
     def get(self, hazard_id: str) -> HazardRow:
         """:raises NotFound: no such hazard."""

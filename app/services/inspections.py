@@ -1,7 +1,9 @@
 """Inspections: start or resume a draft, answer items, sign, complete.
 
-Every answer is saved before the call returns, with its change-log row, and the hazards the
-answers raise are kept in step in the same transaction (``raised.py``).
+Every answer is saved before the call returns, with its change-log row, and the hazards and
+findings the answers raise are kept in step in the same transaction (``raised.py``). An
+inspection runs on the checklist version it started on (``Catalog.for_inspection``); a new one
+starts on the newest version, with the answers the site record gives already filled in.
 """
 
 from __future__ import annotations
@@ -11,19 +13,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.domain.clock import local_day
 from app.domain.completion import completion_problems
+from app.domain.computed import with_computed
 from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer
-from app.domain.models import Answer, Hazard, Inspection, Site
-from app.domain.rating import HazardFacts, RatingResult, rate
+from app.domain.findings import level_of, major_label
+from app.domain.models import Answer, FindingRecord, Hazard, Inspection, Site
+from app.domain.prefill import prefill_answers
+from app.domain.rating import HazardFacts, RatingResult, rate, repeated_item_ids
 from app.domain.rules import validate_answer, visible_items
 from app.domain.signing import signed_hash, signed_record
-from app.domain.vocab import DRAFT, severity_label
+from app.domain.vocab import DRAFT, MAJOR, RECORD, WARNING, severity_label
+from app.store import findings as finding_store
 from app.store import hazards as hazard_store
 from app.store import inspections as inspection_store
-from checklists import Checklist, Item
+from checklists import Checklist, Item, OfficeConfig
 
 from .base import Service
-from .raised import reconcile_raised_hazards
+from .catalog import UnknownChecklist
+from .raised import COMBINATION, reconcile_raised
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -43,6 +51,14 @@ class InspectionState:
     signature_valid: bool
     #: hazards recorded by hand during this inspection (no checklist item)
     other_hazards: list[Hazard] = field(default_factory=list)
+    #: 疑似重大 hazards a 综合判定 rule raised (linked to their elements by ``element_items``)
+    combined: list[Hazard] = field(default_factory=list)
+    #: 预警 / 记录并报告 findings by item id (never hazards)
+    findings: dict[str, FindingRecord] = field(default_factory=dict)
+    #: computed items' values, e.g. ``{"GR-07c": 3.6}`` (absent until their inputs are answered)
+    computed: dict[str, float] = field(default_factory=dict)
+    #: the office's decisions in force (an item's level where the file allows a choice)
+    office: OfficeConfig = field(default_factory=OfficeConfig)
 
     @property
     def locked(self) -> bool:
@@ -51,7 +67,22 @@ class InspectionState:
 
     @property
     def all_hazards(self) -> list[Hazard]:
-        return [*self.hazards.values(), *self.other_hazards]
+        return [*self.combined, *self.hazards.values(), *self.other_hazards]
+
+    def severity_text(self, hazard: Hazard) -> str:
+        """How the hazard's severity reads, e.g. ``疑似重大隐患（需住建部门认定）``."""
+        return hazard_severity_text(self.checklist, hazard)
+
+    def level_of(self, item: Item) -> str:
+        """What the item finds when its rule fires: 隐患, 预警 or 记录并报告 (the office's choice
+        where the file allows one)."""
+        return level_of(item, self.checklist, self.office)
+
+    def item_severity_text(self, item: Item) -> str:
+        """How a hazard on ``item`` reads, e.g. ``一般隐患``, ``疑似重大隐患（需住建部门认定）``."""
+        if item.severity == MAJOR:
+            return major_label(self.checklist.authority_of(item))
+        return severity_label(item.severity)
 
 
 @dataclass
@@ -71,6 +102,24 @@ class Summary:
     hazards_by_severity: dict[str, int]
     rating: RatingResult | None
     problems: list[str] = field(default_factory=list)
+    #: 预警 and 记录并报告 findings: shown apart, never counted as hazards nor rated
+    warnings: list[FindingRecord] = field(default_factory=list)
+    records: list[FindingRecord] = field(default_factory=list)
+
+
+def hazard_severity_text(checklist: Checklist | None, hazard: Hazard) -> str:
+    """How a hazard's severity reads; a 疑似重大 one names who determines it.
+
+    :param checklist: the checklist the hazard was raised on (None for a hand-recorded one).
+    """
+    if hazard.severity != MAJOR or checklist is None or hazard.item_id is None:
+        return severity_label(hazard.severity)
+    if hazard.source == COMBINATION and checklist.combination is not None:
+        return major_label(checklist.combination.authority)
+    try:
+        return major_label(checklist.authority_of(checklist.item(hazard.item_id)))
+    except KeyError:
+        return severity_label(hazard.severity)
 
 
 class Inspections(Service):
@@ -93,16 +142,28 @@ class Inspections(Service):
         if draft is not None:
             return draft
         settings = self._device.settings.current()
-        return inspection_store.insert_inspection(
-            self._store,
-            site_id=site_id,
-            checklist_id=checklist_id,
-            checklist_version=checklist.version,
-            inspector_id=settings.inspector_id,
-            inspector_name=settings.inspector_name,
-            device_id=self._device.device_id,
-            current_item_id=checklist.items[0].id,
-        )
+        prefilled = prefill_answers(checklist, site)
+        hidden = self._device.office.hidden_methods()
+        with self._store.atomic():
+            inspection = inspection_store.insert_inspection(
+                self._store,
+                site_id=site_id,
+                checklist_id=checklist_id,
+                checklist_version=checklist.version,
+                inspector_id=settings.inspector_id,
+                inspector_name=settings.inspector_name,
+                device_id=self._device.device_id,
+                current_item_id=checklist.items[0].id,
+            )
+            if prefilled:
+                # The site record's answers, saved like typed ones: shown as answered, changeable.
+                for item_id, value in prefilled.items():
+                    inspection_store.save_answer(self._store, inspection.id, item_id, value, None)
+                self._reconcile(inspection, checklist)
+                first_open = next((i.id for i in visible_items(checklist, prefilled, hide_methods=hidden)
+                                   if i.id not in prefilled and i.computed is None), checklist.items[0].id)
+                inspection_store.set_position(self._store, inspection.id, first_open)
+        return self.get(inspection.id)
 
     def get(self, inspection_id: str) -> Inspection:
         """:raises NotFound: no such inspection."""
@@ -111,40 +172,56 @@ class Inspections(Service):
     def drafts(self) -> list[DraftRow]:
         """Inspections not yet completed, most recently touched first."""
         rows = []
+        hidden = self._device.office.hidden_methods()
         for r in inspection_store.drafts(self._store):
-            if not self._device.catalog.has(r["checklist_id"]):
-                continue  # its checklist was refused at load; the draft stays on disk
-            checklist = self._device.catalog.get(r["checklist_id"])
+            try:
+                checklist = self._device.catalog.version(r["checklist_id"], r["checklist_version"])
+            except UnknownChecklist:
+                continue  # its checklist version is nowhere on this device; the draft stays on disk
             answers = {k: a.value for k, a in inspection_store.answers(self._store, r["id"]).items()}
-            visible = visible_items(checklist, answers)
+            questions = _questions(visible_items(checklist, answers, hide_methods=hidden))
             rows.append(
                 DraftRow(
                     inspection_id=r["id"],
                     site_name=r["site_name"],
                     checklist_title=checklist.title,
-                    answered=sum(1 for item in visible if item.id in answers),
-                    total=len(visible),
+                    answered=sum(1 for item in questions if item.id in answers),
+                    total=len(questions),
                     updated_at=r["updated_at"],
                 )
             )
         return rows
 
+    def checklist_of(self, inspection: Inspection) -> Checklist:
+        """The checklist version ``inspection`` runs on.
+
+        :raises UnknownChecklist: that version is nowhere on this device.
+        """
+        return self._device.catalog.for_inspection(inspection)
+
     def state(self, inspection_id: str) -> InspectionState:
         inspection = self.get(inspection_id)
-        checklist = self._device.catalog.get(inspection.checklist_id)
+        checklist = self.checklist_of(inspection)
         answers = inspection_store.answers(self._store, inspection_id)
-        visible = visible_items(checklist, {k: a.value for k, a in answers.items()})
+        values = {k: a.value for k, a in answers.items()}
+        visible = visible_items(checklist, values, hide_methods=self._device.office.hidden_methods())
         raised = hazard_store.hazards_of_inspection(self._store, inspection_id)
+        computed_ids = {item.id for item in visible if item.computed is not None}
+        questions = _questions(visible)
         return InspectionState(
             inspection=inspection,
             site=self._device.sites.get(inspection.site_id),
             checklist=checklist,
             answers=answers,
             visible=visible,
-            hazards={h.item_id: h for h in raised if h.item_id is not None},
+            hazards={h.item_id: h for h in raised if h.item_id is not None and h.source != COMBINATION},
             other_hazards=[h for h in raised if h.item_id is None],
-            answered=sum(1 for item in visible if item.id in answers),
-            total=len(visible),
+            combined=[h for h in raised if h.source == COMBINATION],
+            findings={f.item_id: f for f in finding_store.findings_of_inspection(self._store, inspection_id)},
+            computed={k: v for k, v in with_computed(checklist, values).items() if k in computed_ids},
+            office=self._device.office.config(),
+            answered=sum(1 for item in questions if item.id in answers),
+            total=len(questions),
             signature_valid=_signature_valid(inspection, answers, raised),
         )
 
@@ -164,16 +241,20 @@ class Inspections(Service):
     def write_answer(self, inspection_id: str, item_id: str, value: Any, note: str | None) -> None:
         """Persist one answer and reconcile its hazards, without building the screen state."""
         inspection = self.editable(inspection_id)
-        checklist = self._device.catalog.get(inspection.checklist_id)
+        checklist = self.checklist_of(inspection)
         try:
             item = checklist.item(item_id)
         except KeyError:
             raise InvalidAnswer(item_id, "检查表中没有这一项") from None
         normalised = validate_answer(item, value)
-        today = self._device.today()
         with self._store.atomic():
             inspection_store.save_answer(self._store, inspection_id, item_id, normalised, note)
-            reconcile_raised_hazards(self._store, inspection, checklist, today)
+            self._reconcile(inspection, checklist)
+
+    def _reconcile(self, inspection: Inspection, checklist: Checklist) -> None:
+        office = self._device.office
+        reconcile_raised(self._store, inspection, checklist, self._device.today(), office=office.config(),
+                         hide_methods=office.hidden_methods())
 
     def editable(self, inspection_id: str) -> Inspection:
         """The inspection, if it is still a draft.
@@ -191,22 +272,39 @@ class Inspections(Service):
 
     def problems(self, inspection_id: str) -> list[str]:
         """Why the inspection cannot be completed yet, in Chinese; empty when it can."""
-        return _problems(self.state(inspection_id))
+        return self._problems(self.state(inspection_id))
 
     def summary(self, inspection_id: str) -> Summary:
+        """Answered items, hazards by severity, the 红黄蓝 rating (the office's rules where it set
+        some) and the 预警 / 记录并报告 findings, which are listed but never rated."""
         state = self.state(inspection_id)
-        by_severity = Counter(severity_label(h.severity) for h in state.all_hazards)
-        rating = None
-        if state.checklist.rating is not None:
-            facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline) for h in state.all_hazards]
-            rating = rate(state.checklist.rating, facts, self._device.today())
+        by_severity = Counter(state.severity_text(h) for h in state.all_hazards)
         return Summary(
             answered=state.answered,
             total=state.total,
             hazards_by_severity=dict(by_severity),
-            rating=rating,
-            problems=_problems(state),
+            rating=self._rating(state),
+            problems=self._problems(state),
+            warnings=[f for f in state.findings.values() if f.level == WARNING],
+            records=[f for f in state.findings.values() if f.level == RECORD],
         )
+
+    def _rating(self, state: InspectionState) -> RatingResult | None:
+        office = self._device.office.config()
+        rules = office.rating_for(state.checklist)
+        if rules is None:
+            return None
+        today = self._device.today()
+        inspection = state.inspection
+        earlier = [(item_id, local_day(at)) for item_id, at in
+                   hazard_store.earlier_item_hazards(self._store, inspection.site_id, inspection.id)]
+        repeated = repeated_item_ids([h.item_id for h in state.hazards.values() if h.item_id], earlier, today,
+                                     office.repeat_within_days)
+        combination = state.checklist.combination
+        facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline,
+                             authority=combination.authority if h.source == COMBINATION and combination else None,
+                             repeated=h.item_id in repeated) for h in state.all_hazards]
+        return rate(rules, facts, today, checklist=state.checklist)
 
     def sign(self, inspection_id: str, *, signer_name: str, png: bytes) -> None:
         """The representative signs the record as it is now; a later change voids the signature.
@@ -237,19 +335,25 @@ class Inspections(Service):
         state = self.state(inspection_id)
         if state.locked:
             raise InspectionLocked(inspection_id)
-        problems = _problems(state)
+        problems = self._problems(state)
         if problems:
             raise CompletionRefused(inspection_id, problems)
         inspection_store.mark_completed(self._store, inspection_id)
         return self.get(inspection_id)
 
 
-def _problems(state: InspectionState) -> list[str]:
-    if state.locked:
-        return []
-    values = {k: a.value for k, a in state.answers.items()}
-    photos = {item_id: len(h.photo_shas) for item_id, h in state.hazards.items()}
-    return completion_problems(state.checklist, values, photos, signature_valid=state.signature_valid)
+    def _problems(self, state: InspectionState) -> list[str]:
+        if state.locked:
+            return []
+        values = {k: a.value for k, a in state.answers.items()}
+        photos = {item_id: len(h.photo_shas) for item_id, h in state.hazards.items()}
+        return completion_problems(state.checklist, values, photos, signature_valid=state.signature_valid,
+                                   hide_methods=self._device.office.hidden_methods())
+
+
+def _questions(visible: list[Item]) -> list[Item]:
+    """The visible items an inspector answers (a computed item is worked out, not answered)."""
+    return [item for item in visible if item.computed is None]
 
 
 def _record_hash(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> str:

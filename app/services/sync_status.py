@@ -176,6 +176,7 @@ class SyncState(Service):
                 inbox.reset_cursor(store)  # another scope or server: pull everything it has
             save_sign_in(store, server, user, reply.token)
             outbox.observe(store, reply.hlc)
+        self._device.office.set_role(user["role"])  # picks the check methods hidden from this inspector
         log.info("signed in to %s as %s (%s)", server, user["name"], user["role"])
         return user
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -29,17 +30,36 @@ def _photos_of(store: Store, kind: str, owner_ids: list[str]) -> dict[str, list[
 def insert_hazard(store: Store, *, site_id: str, inspection_id: str | None, source: str, description: str,
                   severity: str, status: str, deadline: date, checklist_id: str | None = None,
                   item_id: str | None = None, location: str = "", rect_unit: str = "", requirement: str = "",
-                  photo_required: bool = False) -> str:
-    """Insert inside the caller's transaction; returns the new id."""
+                  photo_required: bool = False, element_items: Sequence[str] = ()) -> str:
+    """Insert inside the caller's transaction; returns the new id.
+
+    :param element_items: for a 综合判定 hazard (``source="combination"``), the item ids of the
+        same inspection's hazards it was counted from, e.g. ``["LC-16c", "LC-21a"]``.
+    """
     now = to_text(utc_now())
-    row = {"id": new_id(), "inspection_id": inspection_id, "site_id": site_id, "checklist_id": checklist_id,
-           "item_id": item_id, "source": source, "description": description, "location": location,
-           "severity": severity, "status": status, "rect_unit": rect_unit, "requirement": requirement,
-           "deadline": deadline.isoformat(), "photo_required": int(photo_required),
-           "created_at": now, "updated_at": now}
-    store.db["hazards"].insert(row)
+    row: dict[str, Any] = {
+        "id": new_id(), "inspection_id": inspection_id, "site_id": site_id, "checklist_id": checklist_id,
+        "item_id": item_id, "source": source, "description": description, "location": location,
+        "severity": severity, "status": status, "rect_unit": rect_unit, "requirement": requirement,
+        "deadline": deadline.isoformat(), "photo_required": int(photo_required),
+        "created_at": now, "updated_at": now}
+    if element_items:  # only a combination hazard carries links; others leave the column's default
+        row["element_items"] = list(element_items)
+    store.db["hazards"].insert({**row, **_json_columns(row)})
     store.log_change("hazard", row["id"], "insert", row)
     return row["id"]
+
+
+def _json_columns(values: dict[str, Any]) -> dict[str, Any]:
+    """The JSON text the table keeps for list values (the change log carries the list itself)."""
+    return {"element_items": json.dumps(values["element_items"], ensure_ascii=False)} \
+        if "element_items" in values else {}
+
+
+def _hazard_values(row: dict[str, Any], photos: dict[str, list[str]]) -> dict[str, Any]:
+    # bench/store.py times the same queries on copies migrated only to version 1 (no links column)
+    links = json.loads(row.get("element_items") or "[]")
+    return {**row, "element_items": links, "photo_shas": photos.get(row["id"], [])}
 
 
 def delete_hazard(store: Store, hazard_id: str) -> None:
@@ -52,7 +72,7 @@ def delete_hazard(store: Store, hazard_id: str) -> None:
 def update_hazard(store: Store, hazard_id: str, *, description: str | None = None, location: str | None = None,
                   severity: str | None = None, rect_unit: str | None = None, requirement: str | None = None,
                   deadline: date | None = None, deadline_chosen: bool | None = None, status: str | None = None,
-                  closed_at: datetime | None = None) -> None:
+                  closed_at: datetime | None = None, element_items: Sequence[str] | None = None) -> None:
     """Change the given fields (``None`` leaves a field as it is) and log the change.
 
     :raises NotFound: no hazard ``hazard_id``.
@@ -60,12 +80,14 @@ def update_hazard(store: Store, hazard_id: str, *, description: str | None = Non
     given = {"description": description, "location": location, "severity": severity, "rect_unit": rect_unit,
              "requirement": requirement, "deadline": deadline.isoformat() if deadline else None,
              "deadline_chosen": None if deadline_chosen is None else int(deadline_chosen), "status": status,
-             "closed_at": to_text(closed_at) if closed_at else None}
+             "closed_at": to_text(closed_at) if closed_at else None,
+             "element_items": list(element_items) if element_items is not None else None}
     values = {k: v for k, v in given.items() if v is not None}
     values["updated_at"] = to_text(utc_now())
     sets = ", ".join(f"{k} = :{k}" for k in values)
     with store.atomic():
-        cur = store.conn.execute(f"UPDATE hazards SET {sets} WHERE id = :id", {**values, "id": hazard_id})
+        cur = store.conn.execute(f"UPDATE hazards SET {sets} WHERE id = :id",
+                                 {**values, **_json_columns(values), "id": hazard_id})
         if cur.rowcount == 0:
             raise NotFound("hazard", hazard_id)
         store.log_change("hazard", hazard_id, "update", {"id": hazard_id, **values})
@@ -84,10 +106,24 @@ def raised_by_answers(store: Store, inspection_id: str) -> dict[str, str]:
         "SELECT id, item_id FROM hazards WHERE inspection_id = ? AND source = 'checklist'", (inspection_id,))}
 
 
+def combination_hazards(store: Store, inspection_id: str) -> list[Hazard]:
+    """The hazards a 综合判定 rule raised in an inspection (one at most, unless a rule changed)."""
+    return [h for h in hazards_of_inspection(store, inspection_id) if h.source == "combination"]
+
+
+def earlier_item_hazards(store: Store, site_id: str, inspection_id: str) -> list[tuple[str, datetime]]:
+    """(item id, created at) of the site's checklist hazards from other inspections, any status:
+    what makes a hazard "repeated" (``app.domain.rating.repeated_item_ids``)."""
+    rows = store.rows(
+        "SELECT item_id, created_at FROM hazards WHERE site_id = ? AND source = 'checklist'"
+        " AND inspection_id IS NOT NULL AND inspection_id != ?", (site_id, inspection_id))
+    return [(r["item_id"], datetime.fromisoformat(r["created_at"])) for r in rows]
+
+
 def hazards_of_inspection(store: Store, inspection_id: str) -> list[Hazard]:
     rows = store.rows("SELECT * FROM hazards WHERE inspection_id = ? ORDER BY created_at", (inspection_id,))
     photos = _photos_of(store, "hazard", [r["id"] for r in rows])
-    return [Hazard.model_validate({**r, "photo_shas": photos.get(r["id"], [])}) for r in rows]
+    return [Hazard.model_validate(_hazard_values(r, photos)) for r in rows]
 
 
 def query_hazards(
@@ -139,7 +175,7 @@ def query_hazards(
                       overdue=False, candidates=candidates, by_site=bool(grid))
     rows = rows[offset:wanted]
     photos = _photos_of(store, "hazard", [r["id"] for r in rows])
-    return [HazardRow.model_validate({**r, "photo_shas": photos.get(r["id"], [])}) for r in rows]
+    return [HazardRow.model_validate(_hazard_values(r, photos)) for r in rows]
 
 
 def _page(store: Store, where: list[str], params: list[Any], limit: int, *, overdue: bool,

@@ -50,7 +50,7 @@ _TABLES: dict[str, Table] = {
     "hazard": Table("hazards", ("id",), (
         "id", "inspection_id", "site_id", "checklist_id", "item_id", "source", "description", "location",
         "severity", "status", "rect_unit", "requirement", "deadline", "deadline_chosen", "photo_required",
-        "created_at", "updated_at", "closed_at", "listed")),
+        "created_at", "updated_at", "closed_at", "listed", "element_items")),
     "review": Table("reviews", ("id",), ("id", "hazard_id", "reviewer", "reviewed_at", "passed", "note")),
     "photo": Table("photos", ("sha256",), (
         "sha256", "original_sha256", "width", "height", "bytes", "captured_at", "lat", "lon", "accuracy_m",
@@ -63,6 +63,8 @@ _TABLES: dict[str, Table] = {
                        ("id", "version", "title", "yaml", "sha256", "published_at")),
 }
 _BOOLEANS = {"deadline_chosen", "photo_required", "listed", "passed"}
+#: Lists on the wire, JSON text in the device's table (an older server sends none: the empty list).
+_JSON_LISTS = {"element_items"}
 
 
 @dataclass
@@ -194,6 +196,8 @@ def _delete(store: Store, entity: str, table: Table, fields: dict[str, Any]) -> 
 def _column_value(column: str, value: Any) -> Any:
     if column in _BOOLEANS and isinstance(value, bool):
         return int(value)
+    if column in _JSON_LISTS:
+        return json.dumps(value or [], ensure_ascii=False)
     return value
 
 

@@ -60,7 +60,7 @@ def find_draft(store: Store, site_id: str, checklist_id: str) -> Inspection | No
 def drafts(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     """This device's unfinished inspections, most recently touched first."""
     return store.rows(
-        """SELECT i.id, i.checklist_id, i.updated_at, s.name AS site_name,
+        """SELECT i.id, i.checklist_id, i.checklist_version, i.updated_at, s.name AS site_name,
                   (SELECT count(*) FROM answers a WHERE a.inspection_id = i.id) AS answered
            FROM inspections i JOIN sites s ON s.id = i.site_id
            WHERE i.status = ? AND i.device_id = ? ORDER BY i.updated_at DESC LIMIT ?""",

@@ -16,7 +16,8 @@
 - The plain-text password kept in ``app_settings`` is removed; a server URL and user name typed
   there before move to ``sync.credentials`` (without any token), to fill the sign-in form.
 
-Written against migration 5's schema only: migration 6 (checklists v2) is made in parallel.
+It runs after migration 6 (checklists v2) and touches nothing 6 changed; a folder of the sync
+branch may have run it before 6 existed, and 6 then keeps ``hazards.listed``.
 """
 
 from __future__ import annotations

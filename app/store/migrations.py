@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import NotAnAnXunStore, SchemaTooNew
-from .m007_sync import m007_sync
 from .ids import to_text, utc_now
+from .m007_sync import m007_sync
 from .search import register_functions
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
@@ -256,13 +256,99 @@ def m005_fast_common_words(conn: sqlite3.Connection) -> None:
     )
 
 
+_HAZARDS_V6 = """
+    CREATE TABLE hazards (
+        id TEXT PRIMARY KEY,
+        inspection_id TEXT REFERENCES inspections(id),
+        site_id TEXT NOT NULL REFERENCES sites(id),
+        checklist_id TEXT,
+        item_id TEXT,
+        source TEXT NOT NULL CHECK (source IN ('checklist', 'manual', 'combination')),
+        description TEXT NOT NULL,
+        location TEXT NOT NULL DEFAULT '',
+        severity TEXT NOT NULL CHECK (severity IN ('一般', '重大')),
+        status TEXT NOT NULL CHECK (status IN ('待整改', '整改中', '待复查', '已销号')),
+        rect_unit TEXT NOT NULL DEFAULT '',
+        requirement TEXT NOT NULL DEFAULT '',
+        deadline TEXT NOT NULL,
+        photo_required INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT,
+        deadline_chosen INTEGER NOT NULL DEFAULT 0,
+        element_items TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(element_items))
+    )
+"""
+_HAZARD_COLUMNS = ("id, inspection_id, site_id, checklist_id, item_id, source, description, location, severity, "
+                   "status, rect_unit, requirement, deadline, photo_required, created_at, updated_at, closed_at, "
+                   "deadline_chosen")
+
+
+def m006_checklists_v2(conn: sqlite3.Connection) -> None:
+    # Checklists v2 (issue 11):
+    # - a hazard can be raised by a 综合判定 rule (source 'combination'), linked to the items whose
+    #   hazards it was counted from (element_items, a JSON list of item ids of the same inspection);
+    # - 预警 and 记录并报告 findings are kept apart from hazards (they never go on a 告知单);
+    # - every checklist version the device has used is kept, so a draft finishes on its own version.
+    #
+    # SQLite cannot change a CHECK constraint in place: hazards is rebuilt. PRAGMA foreign_keys
+    # cannot change inside this migration's transaction, so reviews' references to hazards are
+    # deferred instead: dropping the table counts them as violations, copying the rows back into
+    # the new table (same ids, same rowids, so the FTS indexes stay valid) resolves them before
+    # COMMIT. Indexes and triggers are taken from the schema as it is and recreated after the copy
+    # (the rows are already in the FTS tables, so the copy must not fire the triggers).
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    dependents = [row[0] for row in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'hazards' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL ORDER BY type, name")]
+    # A folder of the sync branch ran migration 7 before this one existed: keep its column.
+    had_listed = "listed" in {row[1] for row in conn.execute("PRAGMA table_info(hazards)")}
+    columns = _HAZARD_COLUMNS + (", listed" if had_listed else "")
+    conn.execute(f"CREATE TEMP TABLE hazards_v5 AS SELECT rowid AS old_rowid, {columns} FROM hazards")
+    conn.execute("DROP TABLE hazards")
+    conn.execute(_HAZARDS_V6)
+    if had_listed:
+        conn.execute("ALTER TABLE hazards ADD COLUMN listed INTEGER NOT NULL DEFAULT 0")
+    conn.execute(f"INSERT INTO hazards (rowid, {columns}) SELECT old_rowid, {columns} FROM hazards_v5")
+    conn.execute("DROP TABLE temp.hazards_v5")
+    for sql in dependents:
+        conn.execute(sql)
+    run_script(
+        conn,
+        """
+        CREATE TABLE findings (
+            inspection_id TEXT NOT NULL REFERENCES inspections(id),
+            item_id TEXT NOT NULL,
+            checklist_id TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('预警', '记录并报告')),
+            text TEXT NOT NULL,
+            requirement TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (inspection_id, item_id)
+        );
+        CREATE INDEX findings_by_level ON findings (level, created_at);
+
+        CREATE TABLE checklist_versions (
+            checklist_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            schema_version INTEGER NOT NULL,
+            body TEXT NOT NULL CHECK (json_valid(body)),
+            sha256 TEXT NOT NULL,
+            stored_at TEXT NOT NULL,
+            PRIMARY KEY (checklist_id, version)
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (1, "core", m001_core),
     (2, "ledger_indexes_and_search", m002_ledger_indexes_and_search),
     (3, "ledger_order_and_short_search", m003_ledger_order_and_short_search),
     (4, "deadline_chosen", m004_deadline_chosen),
     (5, "fast_common_words", m005_fast_common_words),
-    # 6 is checklists v2 (another branch); each of 6 and 7 stands on 5 alone.
+    (6, "checklists_v2", m006_checklists_v2),
     (7, "sync", m007_sync),
 ]
 

@@ -1,6 +1,7 @@
 """The answer control of one checklist item, by kind: 是/否/不适用 buttons, choice buttons,
-multi-choice ticks, number / date / text fields, photos. A control shows the saved answer and
-hands what the inspector does to the run screen (``AnswerHost``), which saves it at once.
+multi-choice ticks (an exclusive option such as 无上述情形 clears the others), number / date / text
+fields, photos; a computed item shows its value and takes no input. A control shows the saved
+answer and hands what the inspector does to the run screen (``AnswerHost``), which saves it at once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from app.services import YES_NO_NA, Item
+from app.services import YES_NO_NA, Item, toggle_option
 
 from . import strings as S
 from . import theme as T
@@ -86,6 +87,19 @@ def answer_input(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
     return build(item, value, host)
 
 
+def computed_input(item: Item, value: float | None) -> AnswerInput:
+    """A computed item: its value (worked out from earlier answers), never a field to type into.
+
+    :param value: e.g. ``37.5`` for a ratio in %, ``None`` until its inputs are answered.
+    """
+    shown = S.COMPUTED_VALUE.format(value=f"{fmt_value(float(value))}{item.unit}") if value is not None \
+        else S.COMPUTED_PENDING
+    return AnswerInput(ft.Column([
+        ft.Text(shown, size=20, weight=ft.FontWeight.W_700, color=T.TEXT, key=f"computed-{item.id}"),
+        ft.Text(S.COMPUTED_NOTE, size=14, color=T.MUTED),
+    ], spacing=4))
+
+
 def _option_buttons(options: tuple[str, ...] | list[str], value: Any, item: Item, host: AnswerHost, *,
                     height: int, expand: int | None = None, size: float = 17) -> list[ft.Control]:
     def choose(option: str):
@@ -112,11 +126,21 @@ def _multi(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
     chosen = set(value or [])
     made = AnswerInput(ft.Column())
 
-    async def toggle(_e: ft.Event) -> None:
+    async def toggle(e: ft.Event) -> None:
+        # The tapped box has already flipped; the selection before the tap decides what else
+        # changes: ticking 无上述情形 clears the others, ticking another clears 无上述情形.
+        tapped = e.control
+        before = [cb.data for cb in made.boxes if (not cb.value if cb is tapped else cb.value)]
+        after = toggle_option(item, before, tapped.data)
+        for cb in made.boxes:
+            cb.value = cb.data in after
+        made.control.update()
         await host.save(made.ticked(), advance=False, item=item)
 
     made.boxes = [W.checkbox(opt, opt in chosen, toggle, data=opt, disabled=host.locked) for opt in item.options]
-    made.control = ft.Column([ft.Text(S.MULTI_HINT, size=14, color=T.MUTED), ft.Column(made.boxes, spacing=2)])
+    hint = S.MULTI_HINT_EXCLUSIVE.format(option=item.exclusive_options[0]) if item.exclusive_options \
+        else S.MULTI_HINT
+    made.control = ft.Column([ft.Text(hint, size=14, color=T.MUTED), ft.Column(made.boxes, spacing=2)])
     return made
 
 

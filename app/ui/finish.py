@@ -1,11 +1,23 @@
 """Finish: summary, what still blocks completion, the representative's signature, 完成检查
-(after which the record is read-only)."""
+(after which the record is read-only). 预警 and 记录并报告 findings are listed apart from the
+hazards: they are recorded and reported, never ordered fixed."""
 
 from __future__ import annotations
 
 import flet as ft
 
-from app.services import SIGNATURE_FIELDS, AnXunError, CompletionRefused, InspectionState, Summary
+from app.services import (
+    LEVEL_LABELS,
+    MAJOR,
+    RECORD,
+    SIGNATURE_FIELDS,
+    WARNING,
+    AnXunError,
+    CompletionRefused,
+    FindingRecord,
+    InspectionState,
+    Summary,
+)
 
 from . import strings as S
 from . import theme as T
@@ -25,6 +37,8 @@ async def build(ui: AppUI, inspection_id: str) -> ft.View:
     hazards_section: list[ft.Control] = []
     if hazard_list.controls:
         hazards_section = [W.section_title(S.HAZARDS_OF_INSPECTION.format(n=len(hazard_list.controls))), hazard_list]
+    hazards_section += _findings_section(S.WARNINGS_OF_INSPECTION, WARNING, summary.warnings)
+    hazards_section += _findings_section(S.RECORDS_OF_INSPECTION, RECORD, summary.records)
 
     if state.locked:
         insp = state.inspection
@@ -81,12 +95,24 @@ def _summary_card(state: InspectionState, summary: Summary) -> ft.Control:
 def _hazard_list(ui: AppUI, state: InspectionState) -> ft.Column:
     hazard_list = ft.Column(spacing=6)
     for h in state.all_hazards:
-        line = S.HAZARD_LINE.format(item=h.item_id or S.HAZARD_SOURCE_OTHER, n=len(h.photo_shas))
+        source = S.HAZARD_SOURCE_COMBINED if h in state.combined else (h.item_id or S.HAZARD_SOURCE_OTHER)
+        line = S.HAZARD_LINE.format(item=source, n=len(h.photo_shas))
         hazard_list.controls.append(W.card(ft.Column([
             ft.Row([W.severity_pill(h.severity), ft.Text(line, size=14, color=T.MUTED)], wrap=True),
+            ft.Text(state.severity_text(h), size=14, color=T.DANGER) if h.severity == MAJOR else ft.Container(),
             ft.Text(h.description, size=15, color=T.TEXT),
         ], spacing=4), on_click=ui.go_handler(f"/hazard/{h.id}"), padding=10))
     return hazard_list
+
+
+def _findings_section(title: str, level: str, findings: list[FindingRecord]) -> list[ft.Control]:
+    """预警 / 记录并报告 findings: listed with what their level means, no 整改 and no link."""
+    if not findings:
+        return []
+    rows: list[ft.Control] = [ft.Text(LEVEL_LABELS[level], size=14, color=T.MUTED)]
+    rows += [W.card(ft.Text(f.text, size=15, color=T.TEXT), padding=10, bgcolor=T.WARN_BG, border=T.WARN)
+             for f in findings]
+    return [W.section_title(title.format(n=len(findings))), ft.Column(rows, spacing=6)]
 
 
 def _signing(ui: AppUI, state: InspectionState, summary: Summary) -> tuple[ft.Column, list[ft.Control]]:

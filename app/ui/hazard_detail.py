@@ -87,12 +87,13 @@ async def _facts(ui: AppUI, h: HazardRow) -> list[ft.Control]:
         ft.Row(chips, wrap=True),
         ft.Text(h.description, size=18, weight=ft.FontWeight.W_700, color=T.TEXT, selectable=True),
         info(f["site"], S.SITE_IN_GRID.format(site=h.site_name, grid=h.grid) if h.grid else h.site_name),
-        info(f["severity"], severity_label(h.severity)),
+        info(f["severity"], ui.device.hazards.severity_text(h)),
         info(f["location"], h.location),
         info(f["rect_unit"], h.rect_unit),
         info(f["requirement"], h.requirement),
         info(f["deadline"], h.deadline.isoformat() + (S.IS_OVERDUE if h.overdue else "")),
-        info(f["item_id"], h.item_id or S.FOUND_ON_SITE),
+        info(f["item_id"], S.COMBINED_FROM.format(n=len(h.element_items)) if h.source == "combination"
+             else h.item_id or S.FOUND_ON_SITE),
         info(f["created_at"], W.fmt_dt(h.created_at)),
     ]
     if h.closed_at:

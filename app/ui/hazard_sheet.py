@@ -15,7 +15,6 @@ from app.services import (
     AnXunError,
     HazardEdit,
     HazardRow,
-    severity_label,
 )
 
 from . import strings as S
@@ -99,7 +98,9 @@ async def build(ui: AppUI, hazard_id: str) -> ft.View:
             deadline.value = row.deadline.isoformat()
         ui.page.update()
 
-    severity = W.choice_chips([(s, severity_label(s)) for s in (GENERAL, MAJOR)], h.severity, on_severity)
+    # 疑似重大 names who determines it (住建部门 for a 危房 …), as the item's checklist says.
+    labels = {s: device.hazards.severity_text(h.model_copy(update={"severity": s})) for s in (GENERAL, MAJOR)}
+    severity = W.choice_chips([(s, labels[s]) for s in (GENERAL, MAJOR)], h.severity, on_severity)
     severity.disabled = not editable
 
     async def picked_deadline(day: date) -> None:

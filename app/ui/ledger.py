@@ -1,5 +1,6 @@
 """隐患台账: search and filters, the list, and the detail beside it on a tablet (on a phone the
-detail replaces the list). The detail itself is ``hazard_detail.py``."""
+detail replaces the list). The detail itself is ``hazard_detail.py``. The level chips switch the
+list to the 预警 or 记录并报告 findings, which are kept apart from hazards."""
 
 from __future__ import annotations
 
@@ -7,7 +8,19 @@ from dataclasses import replace
 
 import flet as ft
 
-from app.services import GENERAL, HAZARD_FIELDS, MAJOR, SEVERITY_LABELS, SEVERITY_SHORT, STATUSES, HazardRow
+from app.services import (
+    GENERAL,
+    HAZARD,
+    HAZARD_FIELDS,
+    LEVEL_LABELS,
+    LEVELS,
+    MAJOR,
+    SEVERITY_LABELS,
+    SEVERITY_SHORT,
+    STATUSES,
+    FindingRow,
+    HazardRow,
+)
 
 from . import strings as S
 from . import theme as T
@@ -65,19 +78,39 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
             border=T.PRIMARY if h.id == selected else (T.DANGER if h.overdue else T.BORDER),
             bgcolor=SELECTED_BG if h.id == selected else T.BG, padding=12)
 
+    titles = {c.id: c.title for c in device.catalog.all()}
+
+    def finding_card(f: FindingRow) -> ft.Control:
+        line = S.FINDING_CARD_LINE.format(site=f.site_name, checklist=titles.get(f.checklist_id, ""),
+                                          day=W.fmt_dt(f.created_at)[:10])
+        return W.card(ft.Column([
+            ft.Text(f.text, size=16, weight=ft.FontWeight.W_600, color=T.TEXT),
+            ft.Text(line, size=14, color=T.MUTED),
+        ], spacing=4), on_click=ui.go_handler(f"/finish/{f.inspection_id}"), bgcolor=T.WARN_BG,
+            border=T.WARN, padding=12)
+
     async def refresh(update: bool = True) -> None:
         # Each keystroke queries; only the newest query may paint, whatever order they finish in.
         nonlocal latest
         latest += 1
         seq = latest
-        rows = await ui.call(device.hazards.ledger, ui.ledger_filter, limit=LIMIT)
-        if seq != latest:
-            return
-        results.controls = [hazard_card(h) for h in rows] or [
-            ft.Text(S.NO_MATCHING_HAZARDS, size=15, color=T.MUTED)]
-        overdue = sum(1 for h in rows if h.overdue)
-        shown = f"{len(rows)}+" if len(rows) == LIMIT else str(len(rows))
-        count.value = S.LEDGER_COUNT.format(shown=shown) + (S.LEDGER_OVERDUE_COUNT.format(n=overdue) if overdue else "")
+        if ui.ledger_filter.level != HAZARD:
+            found = await ui.call(device.hazards.findings, ui.ledger_filter, limit=LIMIT)
+            if seq != latest:
+                return
+            results.controls = [finding_card(f) for f in found] or [
+                ft.Text(S.NO_MATCHING_FINDINGS, size=15, color=T.MUTED)]
+            count.value = S.FINDINGS_COUNT.format(shown=f"{len(found)}+" if len(found) == LIMIT else len(found))
+        else:
+            rows = await ui.call(device.hazards.ledger, ui.ledger_filter, limit=LIMIT)
+            if seq != latest:
+                return
+            results.controls = [hazard_card(h) for h in rows] or [
+                ft.Text(S.NO_MATCHING_HAZARDS, size=15, color=T.MUTED)]
+            overdue = sum(1 for h in rows if h.overdue)
+            shown = f"{len(rows)}+" if len(rows) == LIMIT else str(len(rows))
+            count.value = S.LEDGER_COUNT.format(shown=shown) + (
+                S.LEDGER_OVERDUE_COUNT.format(n=overdue) if overdue else "")
         if update:
             results.update()
             count.update()
@@ -96,6 +129,10 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
     async def on_status(key: str) -> None:
         await set_filter(status=None if key == S.ALL else key)
 
+    async def on_level(key: str) -> None:
+        ui.ledger_filter = replace(ui.ledger_filter, level=key)
+        await ui.render()  # the filters that apply differ between hazards and findings
+
     async def on_overdue(e: ft.Event) -> None:
         await set_filter(overdue=True if e.control.value else None)
 
@@ -106,17 +143,23 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
     search = W.field(S.SEARCH_HAZARDS, f.text, on_change=on_text)
     search.prefix_icon = ft.Icons.SEARCH
     severities = [(GENERAL, SEVERITY_LABELS[GENERAL]), (MAJOR, SEVERITY_SHORT[MAJOR])]
-    filters = ft.Column([
-        search,
-        W.choice_chips([(S.ALL, S.ALL_STATUSES)] + [(s, s) for s in STATUSES], f.status or S.ALL, on_status),
-        ft.Row([
-            W.filter_dropdown(HAZARD_FIELDS["severity"], f.severity, severities, on_dropdown("severity")),
-            W.filter_dropdown(S.CHECKLIST, f.checklist_id, [(c.id, c.title) for c in device.catalog.all()],
-                              on_dropdown("checklist_id")),
-            W.filter_dropdown(HAZARD_FIELDS["site"], f.site_id, [(s.id, s.name) for s in sites], on_dropdown("site_id")),
-            W.filter_dropdown(S.GRID, f.grid, [(g, g) for g in grids], on_dropdown("grid")),
-            W.checkbox(S.ONLY_OVERDUE, bool(f.overdue), on_overdue, size=16),
-        ], wrap=True, spacing=8, run_spacing=8),
-    ], spacing=8)
+    hazards = f.level == HAZARD
+    shared = [
+        W.filter_dropdown(S.CHECKLIST, f.checklist_id, [(c.id, c.title) for c in device.catalog.all()],
+                          on_dropdown("checklist_id")),
+        W.filter_dropdown(HAZARD_FIELDS["site"], f.site_id, [(s.id, s.name) for s in sites], on_dropdown("site_id")),
+        W.filter_dropdown(S.GRID, f.grid, [(g, g) for g in grids], on_dropdown("grid")),
+    ]
+    rows: list[ft.Control] = [search, W.choice_chips([(lv, lv) for lv in LEVELS], f.level, on_level)]
+    if hazards:
+        rows += [
+            W.choice_chips([(S.ALL, S.ALL_STATUSES)] + [(s, s) for s in STATUSES], f.status or S.ALL, on_status),
+            ft.Row([W.filter_dropdown(HAZARD_FIELDS["severity"], f.severity, severities, on_dropdown("severity")),
+                    *shared, W.checkbox(S.ONLY_OVERDUE, bool(f.overdue), on_overdue, size=16)],
+                   wrap=True, spacing=8, run_spacing=8),
+        ]
+    else:
+        rows += [ft.Text(LEVEL_LABELS[f.level], size=14, color=T.MUTED),
+                 ft.Row(shared, wrap=True, spacing=8, run_spacing=8)]
     await refresh(update=False)
-    return ft.Column([filters, count, results], spacing=10)
+    return ft.Column([ft.Column(rows, spacing=8), count, results], spacing=10)

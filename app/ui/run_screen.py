@@ -1,5 +1,7 @@
 """Run a checklist: one item at a time, every answer saved at once; a hazard answer opens the
-hazard sheet; the item's legal basis beside it on a tablet, behind a button on a phone.
+hazard sheet; a 预警 / 记录并报告 finding shows on its item (it is no hazard); a 综合判定 hazard
+shows above the item while its elements hold; the item's legal basis, how it is checked and what
+it finds sit beside it on a tablet, behind a button on a phone.
 
 The answer controls themselves are in ``answer_controls.py``; this screen owns the state, the
 saving and the moving between items.
@@ -14,19 +16,21 @@ import flet as ft
 
 from app.services import (
     BASIS_STATUS,
+    HAZARD,
+    LEVEL_LABELS,
     AnXunError,
     Hazard,
     InspectionState,
     Item,
     describe_rule,
-    severity_label,
 )
 
 from . import strings as S
 from . import theme as T
 from . import widgets as W
-from .answer_controls import AnswerInput, answer_input, fmt_value, same_answer
+from .answer_controls import AnswerInput, answer_input, computed_input, fmt_value, same_answer
 from .errors import guard, message_for
+from .run_status import combined_banner, finding_box, hazard_box
 from .shell import AppUI
 
 
@@ -53,6 +57,7 @@ class RunScreen:
         self.error = W.error_text()
         self.saved_text = ft.Text("", size=15, color=T.OK, weight=ft.FontWeight.W_600)
         self.hazard_slot = ft.Container()
+        self.combined_slot = ft.Container(visible=False)
         #: the current item's control; where its unsaved value is
         self.input: AnswerInput | None = None
         self.shown_next = False
@@ -130,8 +135,12 @@ class RunScreen:
         pos = ids.index(item.id) + 1 if item.id in ids else 0
         section = self.state.checklist.section_of(item.id)
         answer = self.state.answers.get(item.id)
-        self.input = answer_input(item, answer.value if answer is not None else None, self)
+        if item.computed is not None:
+            self.input = computed_input(item, self.state.computed.get(item.id))
+        else:
+            self.input = answer_input(item, answer.value if answer is not None else None, self)
         c: list[ft.Control] = [
+            self.combined_slot,
             ft.Row([
                 ft.Text(S.ITEM_POSITION.format(pos=pos, n=len(ids)), size=15, color=T.PRIMARY,
                         weight=ft.FontWeight.W_700),
@@ -174,42 +183,45 @@ class RunScreen:
             T.scale_text(self.basis_panel, self.ui.scale)
 
     def render_status(self) -> None:
-        """What was saved for the current item and its hazard — updated in place after a save so
-        the buttons stay the same widgets (a tap that started during the save still lands)."""
+        """What was saved for the current item, its hazard or finding, and a 综合判定 hazard —
+        updated in place after a save so the buttons stay the same widgets (a tap that started
+        during the save still lands)."""
         assert self.item is not None
         answer = self.state.answers.get(self.item.id)
         hazard = self.state.hazards.get(self.item.id)
+        finding = self.state.findings.get(self.item.id)
         self.saved_text.value = S.SAVED_ANSWER.format(value=fmt_value(answer.value)) if answer is not None else ""
         self.saved_text.visible = answer is not None
-        if hazard is None:
+        self.render_combined()
+        if hazard is not None:
+            self.hazard_slot.content = hazard_box(self.state, hazard, self.ui.go_handler)
+        elif finding is not None:
+            self.hazard_slot.content = finding_box(finding)
+        else:
             self.hazard_slot.content = None
-            self.hazard_slot.visible = False
-            return
-        need_photo = hazard.photo_required and not hazard.photo_shas
-        photos = S.PHOTO_COUNT.format(n=len(hazard.photo_shas)) + (S.PHOTO_NEEDED if need_photo else "")
-        self.hazard_slot.visible = True
-        self.hazard_slot.content = ft.Container(
-            ft.Column([
-                ft.Row([ft.Icon(ft.Icons.REPORT_PROBLEM, color=T.DANGER),
-                        ft.Text(S.HAZARD_RECORDED.format(severity=severity_label(hazard.severity)),
-                                color=T.DANGER, size=16, weight=ft.FontWeight.W_700, expand=True)]),
-                ft.Text(photos, size=14, color=T.DANGER if need_photo else T.MUTED),
-                W.button(S.FILL_HAZARD, self.ui.go_handler(f"/hazard/{hazard.id}"), variant="danger",
-                         icon=ft.Icons.EDIT_NOTE),
-            ], spacing=6),
-            bgcolor=T.DANGER_BG, border=ft.Border.all(1, T.DANGER), border_radius=10, padding=10,
-        )
+        self.hazard_slot.visible = self.hazard_slot.content is not None
+
+    def render_combined(self) -> None:
+        """The 综合判定 hazard, while its elements meet the rule: above every item."""
+        combined = self.state.combined
+        self.combined_slot.visible = bool(combined)
+        self.combined_slot.content = combined_banner(self.state, combined[0], self.ui.go_handler) if combined \
+            else None
 
     def render_basis(self, item: Item) -> None:
         rows: list[ft.Control] = [ft.Text(S.BASIS_TITLE, size=17, weight=ft.FontWeight.W_700, color=T.TEXT)]
         if item.hint:
             rows.append(ft.Text(item.hint, size=15, color=T.TEXT, selectable=True))
+        level = self.state.level_of(item)
         rows.append(ft.Row([ft.Icon(ft.Icons.RULE, color=T.DANGER, size=20),
-                            ft.Text(describe_rule(item, self.state.checklist), size=15, color=T.DANGER,
-                                    weight=ft.FontWeight.W_600, expand=True)]))
+                            ft.Text(describe_rule(item, self.state.checklist, level=level), size=15,
+                                    color=T.DANGER, weight=ft.FontWeight.W_600, expand=True)]))
+        rows.append(ft.Text(S.METHOD_LINE.format(method=item.method), size=14, color=T.TEXT))
         if item.hazard_when is not None:
-            rows.append(ft.Text(S.HAZARD_LEVEL.format(severity=severity_label(item.severity)), size=14,
-                                color=T.MUTED))
+            rows.append(ft.Text(S.LEVEL_LINE.format(level=LEVEL_LABELS[level]), size=14, color=T.MUTED))
+            if level == HAZARD:
+                rows.append(ft.Text(S.HAZARD_LEVEL.format(severity=self.state.item_severity_text(item)), size=14,
+                                    color=T.MUTED))
         for b in item.basis:
             line = S.BASIS_LINE.format(doc=b.doc, article=f" {b.article}" if b.article else "",
                                        status=BASIS_STATUS.get(b.status, b.status))

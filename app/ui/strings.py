@@ -12,7 +12,7 @@ tests find controls by these labels and import them from here rather than repeat
 
 from __future__ import annotations
 
-from app.services import HAZARD_FIELDS, SIGNATURE_FIELDS
+from app.services import HAZARD_FIELDS, HAZARD_SOURCE_LABELS, SIGNATURE_FIELDS
 
 # --- everywhere -------------------------------------------------------------------------------
 APP_TITLE = "安巡 AnXun"
@@ -129,6 +129,8 @@ SHOW_BASIS = "查看说明与依据"
 HIDE_BASIS = "隐藏说明与依据"
 BASIS_TITLE = "说明与依据"
 HAZARD_LEVEL = "隐患等级：{severity}"
+LEVEL_LINE = "发现问题时：{level}"
+METHOD_LINE = "检查方式：{method}"
 BASIS_LINE = "· {doc}{article}（{status}）"
 RECORD_OTHER_HAZARD = "记录其他隐患"
 #: The description a hand-raised hazard starts with; the inspector overwrites it.
@@ -137,9 +139,19 @@ SAVED_ANSWER = "已保存：{value}"
 NOTHING_CHOSEN = "（未选）"
 VALUE_SEPARATOR = "、"
 HAZARD_RECORDED = "已记录隐患 · {severity}"
+#: A 预警 or 记录并报告 finding on the item: recorded, not a hazard.
+FINDING_RECORDED = "已记录{level}：{text}"
+FINDING_NOT_A_HAZARD = "不是隐患，不下整改通知；随检查记录上报"
+COMBINED_RECORDED = HAZARD_SOURCE_LABELS["combination"] + "：{severity}"
+VIEW_COMBINED = "查看综合判定"
+COMPUTED_VALUE = "自动计算：{value}"
+COMPUTED_PENDING = "填写前面的数据后自动计算"
+COMPUTED_NOTE = "此项由已填数据自动计算，无需填写"
 PHOTO_NEEDED = "（需要照片）"
 FILL_HAZARD = "填写隐患信息"
 MULTI_HINT = "可多选；都没有则不勾选，直接点“下一题”"
+#: For a multi-choice item with an option such as 无上述情形: none ticked is not an answer.
+MULTI_HINT_EXCLUSIVE = "可多选；都没有请选“{option}”"
 NUMBER_FIELD = "数值（{unit}）"
 NUMBER_MIN = "最小 {value:g}"
 NUMBER_MAX = "最大 {value:g}"
@@ -172,6 +184,9 @@ HAZARDS_OF_SEVERITY = "{label}：{n} 项"
 NO_HAZARDS = "未发现隐患"
 RATING_COLOUR = "{colour}色"
 HAZARD_SOURCE_OTHER = "其他"
+HAZARD_SOURCE_COMBINED = HAZARD_SOURCE_LABELS["combination"]
+WARNINGS_OF_INSPECTION = "预警（{n}）"
+RECORDS_OF_INSPECTION = "记录并报告（{n}）"
 HAZARD_LINE = "{item} · 照片 {n} 张"
 COMPLETED_READ_ONLY = "检查已完成，记录只读"
 SIGNED_BY = "{signer_label}：{name}　{signed_label}：{at}"
@@ -207,6 +222,10 @@ ONLY_OVERDUE = "仅看逾期"
 SITE_IN_GRID = "{site}（{grid}）"
 IS_OVERDUE = "（已逾期）"
 FOUND_ON_SITE = "现场发现"
+COMBINED_FROM = HAZARD_SOURCE_LABELS["combination"] + "（由本次检查 {n} 项隐患构成）"
+FINDING_CARD_LINE = "{site} · {checklist} · {day}"
+NO_MATCHING_FINDINGS = "没有符合条件的记录"
+FINDINGS_COUNT = "共 {shown} 条"
 PHOTOS_OF_HAZARD = f"{HAZARD_FIELDS['photos']}（{{n}}）"
 STATUS_CHANGED = "已改为“{status}”"
 RECTIFICATION = "整改进度"

@@ -1,5 +1,9 @@
 """Look and feel: bundled CJK font, high-contrast light theme for sunlight, the 字号 setting
-(``build_theme(scale)`` for themed text, ``scale_text`` for sizes a screen sets itself)."""
+(``build_theme(scale)`` for themed text, ``scale_text`` for sizes a screen sets itself).
+
+In web mode the font is not given through ``page.fonts``: the web client downloads it while the
+engine starts, before the first frame (``assets/assets/FontManifest.json``, written by
+``scripts/font_manifest.py``), so Chinese never shows as boxes while it loads."""
 
 from __future__ import annotations
 
@@ -99,11 +103,27 @@ def build_theme(scale: float = 1.0) -> ft.Theme:
 
 def apply(page: ft.Page, scale: float = 1.0) -> None:
     font = font_file()
-    if font:
+    # A page.fonts font loads only after the first frame: the web client has it preloaded already.
+    if font and not page.web:
         page.fonts = {FONT_FAMILY: font}
     page.theme_mode = ft.ThemeMode.LIGHT
     page.theme = build_theme(scale)
     page.bgcolor = BG
+
+
+#: Flet controls the shell and home screen build. Flet imports a control's module on first use;
+#: the first page would wait for that.
+FIRST_SCREEN_CONTROLS = ("View", "AppBar", "Container", "Column", "Row", "ResponsiveRow", "Text", "Icon",
+                         "IconButton", "FilledButton", "OutlinedButton", "TextButton", "Semantics",
+                         "FilePicker", "Connectivity", "SnackBar", "TemplateRoute", "Component")
+
+
+def preload() -> None:
+    """Import the Flet modules of the first screen ahead of it (the theme's alone take ~0.3 s on a
+    busy 2-core machine); web mode calls it while the browser still loads the client."""
+    build_theme()
+    for name in FIRST_SCREEN_CONTROLS:
+        getattr(ft, name)
 
 
 _CHILD_ATTRS = ("appbar", "title", "leading", "actions", "content", "controls", "label", "subtitle",

@@ -257,6 +257,8 @@ hazards = Table(
     Column("created_at", Time, nullable=False),
     Column("updated_at", Time, nullable=False),
     Column("closed_at", Time),
+    #: a combination hazard's links (item ids of the same inspection's hazards)
+    Column("element_items", Json, nullable=False),
     Column("listed", Boolean, nullable=False),
     *_meta_columns(),
 )

@@ -1,20 +1,31 @@
-"""What a test inspector answers for an item: a safe (non-hazard) answer, or the hazard answer."""
+"""What a test inspector answers for an item: the planned hazard answer, or one that raises nothing.
+
+A safe answer is found by trying candidates against the domain's own ``evaluate`` with the answers
+given so far (``tests/answers.py``): rules may combine conditions on earlier items, ratios are
+computed from the numbers typed, and an exclusive option (无上述情形) is an answer of its own.
+Computed items are never typed, and answers the site record prefilled are kept as they are.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
-from app.domain.rules import rule_threshold
+from app.domain.findings import finding_text
+from checklists.kinds import HAZARD
 from checklists.schema import Checklist, Item
+from tests.answers import safe_answer as _safe_answer
 
 
 def hazard_item(checklist: Checklist) -> Item:
-    """The item the test raises its hazard on: the first always-visible yes/no item with an
-    ``equals`` rule that needs a photo (so completion really depends on the uploaded photo)."""
+    """The item the test raises its hazard on: the first always-visible yes/no item whose own
+    answer makes a 隐患 (not a 综合判定 element, not prefilled) and that needs a photo (so
+    completion really depends on the uploaded photo)."""
     candidates = [i for i in checklist.items
                   if i.kind == "yes_no_na" and i.applies_if is None and i.hazard_when is not None
-                  and i.hazard_when.equals in ("是", "否")]
+                  and i.hazard_when.equals in ("是", "否") and i.level == HAZARD and i.element is None
+                  and i.prefill is None]
     with_photo = [i for i in candidates if i.photo_required]
     return (with_photo or candidates)[0]
 
@@ -24,38 +35,19 @@ def hazard_answer(item: Item) -> str:
     return item.hazard_when.equals
 
 
-def safe_answer(item: Item, checklist: Checklist) -> object:
-    """An answer that is not a hazard: str for buttons, list for multi-choice, number, date, text."""
-    rule = item.hazard_when
-    bad = set(rule.options) if rule is not None else set()
-    if item.kind == "yes_no_na":
-        for opt in ("否", "是", "不适用"):
-            if opt not in bad:
-                return opt
-    if item.kind == "choice":
-        return next(o for o in item.options if o not in bad)
-    if item.kind == "multi_choice":
-        ok = [o for o in item.options if o not in bad]
-        return ok[:1]
-    if item.kind == "number":
-        lo = item.min if item.min is not None else 0.0
-        hi = item.max if item.max is not None else lo + 1000
-        if rule is None:
-            return lo
-        t = rule_threshold(rule, checklist)
-        op = rule.condition.removesuffix("_param")
-        if op in ("lt", "le"):
-            value = t + 1 if op == "le" else t
-            return min(max(value, lo), hi)
-        value = t - 1 if op == "ge" else t
-        return max(min(value, hi), lo)
-    if item.kind == "date":
-        return date.today().isoformat()
-    if item.kind == "text":
-        return "现场已核实，无异常"
-    if item.kind == "photo":
-        return []
-    raise AssertionError(f"unknown kind {item.kind}")
+def hazard_description(checklist: Checklist, item: Item) -> str:
+    """What the hazard's 隐患描述 reads (its finding text), e.g. ``消防车通道被占用``."""
+    return finding_text(item, hazard_answer(item), checklist)
+
+
+def safe_answer(item: Item, checklist: Checklist, answers: dict[str, Any], today: date) -> object:
+    """An answer that raises no new finding: str for buttons, list for multi-choice, number, date, text."""
+    return _safe_answer(item, checklist, answers, today=today)
+
+
+def answered_value(item: Item, value: object) -> Any:
+    """The answer as the domain reads it after the screen saved it (numbers as typed with ``:g``)."""
+    return json.loads(stored_value(item, value))
 
 
 def stored_value(item: Item, value: object) -> str:

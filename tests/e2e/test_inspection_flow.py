@@ -12,20 +12,22 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.domain.clock import local_today
+from app.domain.prefill import prefill_answers
 from app.services import AWAITING_REVIEW, CLOSED, HAZARD_FIELDS, REVIEW_FIELDS, REVIEW_RESULT, SITE_FIELDS
 from app.ui import strings as S
 from checklists import Checklist, Item
 from checklists.loader import load_shipped
 
+from .glyphs import GLYPHS, first_painted_state
 from .harness import OUT, VIEWPORTS, AppServer, FlutterPage, NetLog, poll, step
-from .plan import hazard_answer, hazard_item, safe_answer, stored_value
+from .plan import answered_value, hazard_answer, hazard_description, hazard_item, safe_answer, stored_value
 
 CHECKLISTS = load_shipped().checklists
 
@@ -47,6 +49,8 @@ JS_PROGRESS = """() => {
   return null;
 }"""
 NEVER_SYNCED = S.LAST_SYNC.format(when=S.NEVER_SYNCED)
+#: The address the test types for each new site (some checklists prefill an item from it).
+ADDRESS = "钟楼区测试路1号"
 
 pytestmark = pytest.mark.browser
 
@@ -63,8 +67,12 @@ class Visit:
     site_name: str
     hazard: Item
     shots: Path
-    #: item id -> answers.value (JSON text) for what the test entered
+    #: item id -> answers.value (JSON text) for what the test entered or the site record prefilled
     expected: dict[str, str] = field(default_factory=dict)
+    #: item id -> answer as the domain reads it (what safe answers are checked against)
+    answers: dict[str, Any] = field(default_factory=dict)
+    #: the answers the site record filled in when the inspection started
+    prefilled: dict[str, Any] = field(default_factory=dict)
 
     @property
     def page(self) -> Any:
@@ -111,20 +119,14 @@ def home_in_chinese(visit: Visit, app_server: AppServer) -> None:
     fp.button(S.NEW_INSPECTION).wait_for(timeout=30_000)
     fp.wait_text(NEVER_SYNCED)
     fp.wait_text(S.NOTHING_PENDING)
-    poll(lambda: 200 in visit.net.font_status(), timeout=15)
-    # The font arrives after the first frame (tofu until then): wait until the label's glyphs are
-    # inked and distinct, i.e. drawn with the bundled font.
+    # The web client loads the font before its first frame: the first time the label is painted,
+    # its glyphs are drawn with the bundled font (never boxes first, never a wait for the font).
+    assert 200 in visit.net.font_status()
     probe = visit.shots.parent / f"{visit.checklist.id}-font-probe.png"
-    deadline = time.monotonic() + 15
-    while True:
-        box = fp.text(NEVER_SYNCED).first.bounding_box()
-        page.screenshot(path=str(probe))
-        ok, diff = glyphs_render(probe, box, len(NEVER_SYNCED))
-        if ok or time.monotonic() > deadline:
-            break
-        page.wait_for_timeout(200)
+    state, diff = first_painted_state(page, NEVER_SYNCED, probe)
+    assert state == GLYPHS, (f"Chinese label first painted as {state} (min glyph difference {diff:.1f}); "
+                             f"see {probe}")
     probe.unlink(missing_ok=True)
-    assert ok, f"Chinese label looks empty or tofu (min glyph difference {diff:.1f})"
     fp.shot("home")
 
 
@@ -148,7 +150,7 @@ def create_site(visit: Visit) -> None:
     fp.click(S.NEW_SITE)
     fp.fill(SITE_FIELDS["name"], visit.site_name)
     visit.page.get_by_role("checkbox", name=visit.kind, exact=True).click()
-    fp.fill(SITE_FIELDS["address"], "钟楼区测试路1号")
+    fp.fill(SITE_FIELDS["address"], ADDRESS)
     fp.fill(SITE_FIELDS["grid"], "一网格")
     fp.fill(SITE_FIELDS["contact_name"], "李经理")
     fp.shot("new-site")
@@ -161,18 +163,32 @@ def create_site(visit: Visit) -> None:
 
 def answer_every_item(visit: Visit, jpeg: Path) -> None:
     fp, page, checklist, hz = visit.fp, visit.page, visit.checklist, visit.hazard
+    visit.prefilled = prefill_answers(checklist, {"kind": visit.kind, "address": ADDRESS, "name": visit.site_name})
+    visit.answers = dict(visit.prefilled)
+    visit.expected = {item_id: stored_value(checklist.item(item_id), value) for item_id, value in visit.prefilled.items()}
     hazard_done = False
     first = True
     for _ in range(300):
         iid = poll(fp.item_id)
         item = checklist.item(iid)
         if first:
+            assert iid not in visit.prefilled, "the inspection opens at the first item still to answer"
             first_item_shows_basis_and_sync_status(visit)
             first = False
-        value = hazard_answer(hz) if (item.id == hz.id and not hazard_done) else safe_answer(item, checklist)
+        if item.computed is not None or iid in visit.prefilled:
+            # Worked out from earlier answers, or given by the site record: shown, kept, passed over.
+            if item.computed is not None:
+                fp.wait_text(S.COMPUTED_NOTE)  # read-only: no field to type into
+                fp.shot(f"computed-{iid}")
+            fp.click(S.NEXT_ITEM)
+            poll(lambda: fp.item_id() not in (None, iid))
+            continue
+        planned = item.id == hz.id and not hazard_done
+        value = hazard_answer(hz) if planned else safe_answer(item, checklist, visit.answers, local_today())
         answer_item(fp, item, value)
         visit.expected[item.id] = stored_value(item, value)
-        if item.id == hz.id and not hazard_done:
+        visit.answers[item.id] = answered_value(item, value)
+        if planned:
             fill_hazard_sheet(visit, jpeg)
             hazard_done = True
             poll(lambda: fp.item_id() not in (None, iid))
@@ -278,7 +294,9 @@ def sign_and_complete(visit: Visit) -> None:
 def close_hazard_after_review(visit: Visit, jpeg: Path) -> None:
     fp, page = visit.fp, visit.page
     fp.click(S.VIEW_LEDGER)
-    card = page.get_by_role("button", name=re.compile(re.escape(visit.hazard.question))).first
+    # The ledger shows the finding text a 隐患告知单 prints, not the question.
+    description = hazard_description(visit.checklist, visit.hazard)
+    card = page.get_by_role("button", name=re.compile(re.escape(description))).first
     card.wait_for()
     fp.shot("ledger")
     card.click()
@@ -376,25 +394,13 @@ def database_holds_the_visit(visit: Visit, db_path: Path, checklist_id: str) -> 
         assert reviewer == "张网格"  # the inspector name set in 设置
         assert db.execute("SELECT count(*) FROM photo_links WHERE owner_kind = 'review' AND owner_id = ?",
                           (rid,)).fetchone()[0] == 1
-        # Only the one planned hazard was raised.
+        # Only the one planned hazard was raised, with its finding text; no 预警 or 记录并报告 either.
         assert db.execute("SELECT count(*) FROM hazards WHERE inspection_id = ?", (insp_id,)).fetchone()[0] == 1
+        assert db.execute("SELECT description FROM hazards WHERE id = ?", (hid,)).fetchone()[0] == \
+            hazard_description(visit.checklist, visit.hazard)
+        assert db.execute("SELECT count(*) FROM findings WHERE inspection_id = ?", (insp_id,)).fetchone()[0] == 0
     finally:
         db.close()
-
-
-def glyphs_render(png: Path, box: dict, n_chars: int) -> tuple[bool, float]:
-    """Chinese drawn with the bundled font: glyph cells are inked and differ from each other
-    (tofu boxes would be identical rectangles)."""
-    from PIL import Image, ImageChops, ImageStat
-
-    img = Image.open(png).convert("L")
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    cell = w / n_chars
-    cells = [img.crop((int(x + i * cell), int(y), int(x + (i + 1) * cell), int(y + h))).resize((24, 24))
-             for i in range(n_chars)]
-    inked = all(ImageStat.Stat(c).extrema[0][0] < 128 for c in cells)
-    diffs = [ImageStat.Stat(ImageChops.difference(a, b)).mean[0] for a, b in zip(cells, cells[1:])]
-    return inked and min(diffs) > 4, min(diffs)
 
 
 def assert_drawn(png: bytes) -> None:

@@ -77,12 +77,13 @@ def test_search_filters_sites_refuses_a_bad_number_inline_and_resumes_at_the_sam
         poll(lambda: fp.item_id() == "GR-00c")
 
     with step("leaving and coming back through the draft list resumes at GR-00c"):
+        # 3 answered: GR-00 and GR-00b typed, GR-00a (the address) from the site record
         fp.click(S.BACK)
         fp.wait_text(S.DRAFTS.format(n=1))
         fp.shot("home-draft")
         page.get_by_role("button", name=re.compile("继续检查")).click()
         poll(lambda: fp.item_id() == "GR-00c")
-        fp.wait_text("已答 2/" + page.evaluate(
+        fp.wait_text("已答 3/" + page.evaluate(
             "() => { for (const e of document.querySelectorAll('flt-semantics')) {"
             " const m = e.textContent.trim().match(/^已答 \\d+\\/(\\d+)$/); if (m) return m[1]; } return ''; }"))
         fp.shot("resumed")

@@ -191,6 +191,8 @@ def device_records(device: Device) -> dict[tuple[str, str], dict[str, Any]]:
             row = {k: (bool(v) if k in BOOLEAN_COLUMNS else v) for k, v in row.items()}
             if entity == "answer":
                 row["value"] = json.loads(row["value"])
+            if entity == "hazard":
+                row["element_items"] = json.loads(row["element_items"])
             rows[(entity, key(row))] = {k: v for k, v in row.items() if (entity, k) not in NOT_LOGGED}
     return rows
 

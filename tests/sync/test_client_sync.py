@@ -4,6 +4,8 @@ a record counts as sent, other devices' work pulled with its photos, office deci
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from client_support import (
     Fault,
@@ -17,6 +19,7 @@ from client_support import (
 from sync_support import PASSWORD, jpeg
 
 from app.services import HazardEdit, PendingChanges
+from app.store import hazards as hazard_store
 from sync.client import engine as engine_module
 from sync.client.errors import OutOfTime, SignInNeeded
 from sync.protocol import DecisionIn
@@ -129,6 +132,25 @@ def test_another_devices_hazard_arrives_with_its_photo_thumbnail_and_a_review_on
     assert a.hazards.get(hazard.id).status == "已销号"
     assert [r.reviewer for r in a.hazards.reviews(hazard.id)] == ["李四"]
     assert device_records(a) == device_records(b) == server_records(server)
+
+
+def test_a_combination_hazard_arrives_on_another_device_with_the_items_it_was_counted_from(server, new_device):
+    a, b = new_device("a"), new_device("b")
+    sign_in(a, server)
+    sign_in(b, server)
+    site = site_in(a)
+    inspection = a.inspections.start(site.id, "sample")
+    with a.store.atomic():  # as a 综合判定 rule raises it (checklists v2)
+        hazard_id = hazard_store.insert_hazard(
+            a.store, site_id=site.id, inspection_id=inspection.id, checklist_id="sample", item_id="combination:r1",
+            source="combination", description="多项隐患叠加，判定为重大隐患", severity="重大", status="待整改",
+            deadline=date(2026, 12, 31), element_items=["A1", "A2"])
+
+    a.sync.run(30)
+    b.sync.run(30)
+
+    assert b.hazards.get(hazard_id).element_items == ["A1", "A2"]
+    assert device_records(b) == device_records(a) == server_records(server)
 
 
 def test_pulled_records_write_no_change_rows_and_a_field_changed_here_keeps_its_value_until_sent(
@@ -290,6 +312,16 @@ def test_signing_in_as_another_user_or_server_is_refused_while_changes_are_pendi
     device.sync.run(30)
     device.sync.sign_in(server.url, "zhao", PASSWORD)  # and anyone once everything is sent
     assert device.sync.status().user == "zhao"
+
+
+def test_signing_in_hides_the_check_methods_the_office_hides_from_the_users_role(server, new_device):
+    device = new_device("a")
+    device.office.update({"hidden_methods": {"网格员": ["仪器测量"]}})
+    assert device.office.hidden_methods() == ()  # nobody signed in: nothing is known of the role
+
+    sign_in(device, server)
+
+    assert device.office.role() == "网格员" and device.office.hidden_methods() == ("仪器测量",)
 
 
 def test_the_password_is_never_kept_on_the_device(server, new_device):

@@ -75,6 +75,8 @@ def device_rows(device) -> dict[tuple[str, str], dict]:
             row = {k: (bool(v) if k in BOOLEAN_COLUMNS else v) for k, v in row.items()}
             if entity == "answer":
                 row["value"] = json.loads(row["value"])
+            if entity == "hazard":
+                row["element_items"] = json.loads(row["element_items"])
             rows[(entity, key(row))] = row
     return rows
 
