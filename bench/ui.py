@@ -135,7 +135,10 @@ def main() -> int:
                         from checklists.loader import load_shipped
                         from tests.e2e.plan import safe_answer
 
+                        from app.domain.clock import local_today
+
                         checklist = load_shipped().checklists["lifeline"]
+                        answers: dict = {}
                         for _ in range(args.answers):
                             iid = None
                             deadline = time.monotonic() + 10
@@ -144,11 +147,13 @@ def main() -> int:
                             item = checklist.item(iid)
                             if item.kind not in ("yes_no_na", "choice"):
                                 # not a button answer: answer it (unmeasured) and go on
-                                value = safe_answer(item, checklist)
+                                value = safe_answer(item, checklist, answers, local_today())
+                                answers[item.id] = value
                                 if item.kind == "multi_choice":
                                     for opt in value:
                                         page.get_by_role("checkbox", name=opt, exact=True).click()
-                                    page.get_by_role("button", name=S.NEXT_ITEM, exact=True).click()
+                                    if not (len(value) == 1 and value[0] in item.exclusive_options):
+                                        page.get_by_role("button", name=S.NEXT_ITEM, exact=True).click()
                                 elif item.kind in ("number", "date", "text"):
                                     label = {"number": S.NUMBER_FIELD.format(unit=item.unit), "date": S.DATE_FIELD,
                                              "text": S.TEXT_FIELD}[item.kind]
@@ -164,7 +169,8 @@ def main() -> int:
                                 if page.evaluate(JS_ITEM) == iid:
                                     break
                                 continue
-                            btn = page.get_by_role("button", name=str(safe_answer(item, checklist)), exact=True)
+                            answers[item.id] = safe_answer(item, checklist, answers, local_today())
+                            btn = page.get_by_role("button", name=str(answers[item.id]), exact=True)
                             btn.wait_for()
                             box = btn.bounding_box()
                             before = db.execute("SELECT count(*) FROM answers").fetchone()[0]

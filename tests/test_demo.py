@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.demo import fill
+from app.demo import DEMO_SITES, fill, seed_demo
+from app.demo_records import seed_demo_records
 from app.services import STATUSES, LedgerFilter, open_device
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,3 +49,22 @@ def test_the_demo_command_says_what_it_added(tmp_path):
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("演示数据：新增 2 个场所、2 项检查") and "1 张照片" in done.stdout
+
+
+def test_a_folder_starts_with_the_demo_sites_once_whichever_demo_comes_first(tmp_path):
+    names = [site[0] for site in DEMO_SITES]
+    filled = open_device(tmp_path / "filled")
+    seeded = open_device(tmp_path / "seeded")
+    try:
+        fill(filled, inspections=1, photos=0)
+        assert [s.name for s in filled.sites.search(limit=100)][::-1] == names
+        assert seed_demo(filled) == 0  # the field app's --demo adds nothing to a filled folder
+
+        assert seed_demo(seeded) == len(DEMO_SITES) and seed_demo_records(seeded) == 5
+        more = fill(seeded, sites=2, inspections=2, photos=1)
+        site_names = [s.name for s in seeded.sites.search(limit=100)]
+        assert more.sites == 2 and len(site_names) == len(DEMO_SITES) + 2
+        assert sorted(site_names).count(names[0]) == 1  # made-up sites after the demo ones, none again
+    finally:
+        filled.close()
+        seeded.close()

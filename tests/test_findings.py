@@ -93,7 +93,7 @@ def test_instrument_items_are_hidden_for_a_role_that_cannot_measure():
     assert evaluate(STORAGE, {"width": 3.5}, on=TODAY, hide_methods=hidden) == []
     answers = {"kind": ["其他类"], "blocked": "否"}
     assert completion_problems(STORAGE, answers, {}, signature_valid=True, hide_methods=hidden) == []
-    assert completion_problems(STORAGE, answers, {}, signature_valid=True) == ["还有 1 项未回答：width"]
+    assert completion_problems(STORAGE, answers, {}, signature_valid=True) == ["还有 1 项未回答：第 2 题"]
     assert office.methods_hidden_for("消防监督员") == ()
 
 

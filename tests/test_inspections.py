@@ -108,8 +108,10 @@ def test_completion_refused_until_answers_photo_and_signature(device, site):
     with pytest.raises(CompletionRefused) as caught:
         device.inspections.complete(inspection.id)
     problems = caught.value.problems
-    assert problems[0].startswith("还有 4 项未回答：A2、A3、B1、B3")
-    assert "隐患 A1 需要至少一张照片" in problems
+    # items by their number on screen, the hazard by its description: no checklist ids
+    assert problems[0].startswith("还有 4 项未回答：第 2、3、4、5 题")
+    hazard_text = device.inspections.state(inspection.id).hazards["A1"].description
+    assert f"隐患“{hazard_text}”需要至少一张照片" in problems
     assert any("签名" in p for p in problems)
     state = _answer_all(device, inspection.id)
     device.evidence.add_to_hazard(state.hazards["A1"].id, jpeg_bytes())
@@ -171,7 +173,7 @@ def test_rating_turns_red_when_overdue_and_blue_once_closed(device, site, calend
     calendar.today = date(2026, 12, 7)
     assert device.inspections.summary(inspection.id).rating.label == "红（逾期）"
     device.hazards.transition(hazard.id, "待复查")
-    device.hazards.review(hazard.id, reviewer="张三", passed=True)
+    device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
     assert device.inspections.summary(inspection.id).rating.colour == "蓝"
 
 

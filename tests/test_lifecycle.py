@@ -69,7 +69,7 @@ def test_full_lifecycle_through_review(device, site):
     failed = device.hazards.review(hazard.id, reviewer="张三", passed=False, note="仍有堆物")
     assert failed.status == RECTIFYING and failed.closed_at is None
     device.hazards.transition(hazard.id, AWAITING_REVIEW)
-    closed = device.hazards.review(hazard.id, reviewer="张三", passed=True, note="已清理")
+    closed = device.hazards.review(hazard.id, reviewer="张三", passed=True, note="已清理", photos=[jpeg_bytes()])
     assert closed.status == CLOSED and closed.closed_at is not None
     reviews = device.hazards.reviews(hazard.id)
     assert [r.passed for r in reviews] == [False, True]
@@ -100,14 +100,14 @@ def test_review_before_rectification_is_refused(device, site):
 def test_closed_hazard_cannot_move_or_take_photos(device, site):
     _, hazard = _hazard(device, site)
     device.hazards.transition(hazard.id, AWAITING_REVIEW)
-    device.hazards.review(hazard.id, reviewer="张三", passed=True)
+    device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
     for status in (PENDING, RECTIFYING, AWAITING_REVIEW):
         with pytest.raises(IllegalTransition):
             device.hazards.transition(hazard.id, status)
     with pytest.raises(IllegalTransition):
         device.evidence.add_to_hazard(hazard.id, jpeg_bytes())
     assert device.hazards.get(hazard.id).photo_shas == []
-    assert device.store.scalar("SELECT count(*) FROM photos") == 0
+    assert device.store.scalar("SELECT count(*) FROM photos") == 1  # the review's photo only
 
 
 def test_overdue_hazards_list_first_in_ledger(device, site, calendar):

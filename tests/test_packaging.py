@@ -29,6 +29,16 @@ def test_flet_build_has_identity_and_permissions():
     assert android["android.permission.ACCESS_BACKGROUND_LOCATION"] is False
 
 
+def test_the_apk_boot_screen_speaks_chinese():
+    """flet-cli 1.0.5 (``build_base.py``, ``_resolve_boot_screen``) takes ``[tool.flet.boot_screen]``
+    ``name`` and the options table named by it; the built-in "flet" screen shows these messages."""
+    boot = PYPROJECT["tool"]["flet"]["boot_screen"]
+    options = boot[boot["name"]]
+    assert boot["name"] == "flet"
+    for key in ("prepare_message", "startup_message"):
+        assert re.search(r"[\u4e00-\u9fff]", options[key]), key
+
+
 def test_every_flet_package_is_pinned_to_one_exact_version():
     deps = PYPROJECT["project"]["dependencies"]
     for group in PYPROJECT["project"].get("optional-dependencies", {}).values():

@@ -199,16 +199,19 @@ def test_valid_answer_is_normalised(item: Any, raw: Any, expected: Any) -> None:
     [
         (NUMBER, -1, "数值不能小于 0m"),
         (NUMBER, "50.5", "数值不能大于 50m"),
-        (NUMBER, "四米", "请输入数字（收到 '四米'）"),
-        (NUMBER, "", "请输入数字（收到 ''）"),
-        (NUMBER, True, "请输入数字（收到 True）"),
-        (NUMBER, "nan", "请输入数字（收到 'nan'）"),
-        (DATE, "2026-13-01", "日期格式应为 年-月-日，如 2026-11-01（收到 '2026-13-01'）"),
-        (DATE, "下周", "日期格式应为 年-月-日，如 2026-11-01（收到 '下周'）"),
-        (CHOICE, "紫", "请从选项中选择（收到 '紫'）"),
+        # the message says what to do and never echoes the input back as a Python repr
+        (NUMBER, "四米", "请输入数字"),
+        (NUMBER, "", "请输入数字"),
+        (NUMBER, True, "请输入数字"),
+        (NUMBER, "nan", "请输入数字"),
+        # a day no calendar has is "日期不存在", not a format error
+        (DATE, "2025-02-30", "日期不存在：2025年2月30日"),
+        (DATE, "2026-13-01", "日期不存在：2026年13月1日"),
+        (DATE, "下周", "日期格式应为 年-月-日，如 2026-11-01"),
+        (CHOICE, "紫", "请从选项中选择"),
         (MULTI, ["无防渗", "无围堰"], "选项不存在：无围堰"),
         (MULTI, "无防渗", "多选题的答案应为选项列表"),
-        (YES_NO, "有", "请选择 是 / 否 / 不适用（收到 '有'）"),
+        (YES_NO, "有", "请选择 是 / 否 / 不适用"),
         (TEXT, "   ", "请填写内容"),
         (PHOTO, "ab12", "照片题的答案应为照片编号列表"),
     ],
@@ -218,6 +221,15 @@ def test_invalid_answer_is_refused_in_chinese(item: Any, raw: Any, message: str)
         validate_answer(item, raw)
     assert (caught.value.item_id, caught.value.message) == (item.id, message)
     assert str(caught.value) == f"{item.id}: {message}"
+
+
+def test_a_date_later_than_the_inspection_day_is_refused() -> None:
+    """最早入库日期 and the like have happened already: tomorrow is a typing slip."""
+    today = date(2026, 11, 20)
+    assert validate_answer(DATE, "2026-11-20", today=today) == today
+    with pytest.raises(InvalidAnswer) as caught:
+        validate_answer(DATE, "2026-11-21", today=today)
+    assert caught.value.message == "日期不能晚于今天（2026-11-20）"
 
 
 # --- skip logic --------------------------------------------------------------------------------

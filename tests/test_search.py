@@ -82,7 +82,9 @@ def expected(store: Store, text: str, limit: int = 50, **filters: str | bool) ->
             continue
         if "overdue" in filters and filters["overdue"] != overdue:
             continue
-        rows.append((not overdue, h["deadline"], h["created_at"], h["id"]))
+        # the ledger's groups: overdue, open 疑似重大, other open, 已销号; each by deadline
+        group = 0 if overdue else 3 if h["status"] == CLOSED else 1 if h["severity"] == "重大" else 2
+        rows.append((group, h["deadline"], h["created_at"], h["id"]))
     return [r[3] for r in sorted(rows)[:limit]]
 
 

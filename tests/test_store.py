@@ -126,7 +126,7 @@ def test_short_search_follows_edits_and_withdrawn_hazards(device, site):
     assert [h.id for h in device.hazards.ledger(LedgerFilter(text="地下"))] == [hazard.id]
     device.hazards.edit(hazard.id, HazardEdit(location="屋顶"))
     assert device.hazards.ledger(LedgerFilter(text="地下")) == []
-    device.inspections.answer(inspection.id, "A1", "否")  # withdraws the hazard
+    device.inspections.answer(inspection.id, "A1", "否", withdraw=True)  # withdraws the hazard (confirmed)
     assert device.hazards.ledger(LedgerFilter(text="屋顶")) == []
     assert device.store.scalar("SELECT count(*) FROM hazards_grams") == 0
 

@@ -9,7 +9,8 @@ import sqlite3
 
 from app.store import DB_FILE, Store, inbox, outbox
 from app.store.m007_sync import m007_sync
-from app.store.migrations import migrate
+from app.store.migrations import MIGRATIONS, migrate
+from app.store.withdrawn import m008_withdrawn_hazards
 from sync.hlc import Hlc
 from tests.factories import jpeg_bytes, png_bytes
 
@@ -94,9 +95,31 @@ def test_a_folder_that_took_migration_7_before_6_keeps_its_listed_hazards_and_ta
     store = Store(tmp_path / DB_FILE)
 
     assert [r["version"] for r in store.rows("SELECT version FROM schema_migrations ORDER BY version")] == [
-        1, 2, 3, 4, 5, 6, 7]
+        v for v, _, _ in MIGRATIONS]
     row = store.rows("SELECT listed, element_items FROM hazards WHERE id = 'h1'")[0]
     assert row == {"listed": 1, "element_items": "[]"}
+    store.close()
+
+
+def test_a_folder_that_took_migration_8_before_7_takes_7_and_its_changes_get_an_hlc(tmp_path):
+    # A folder of the field-UX app (migration 8), made before the sync engine was merged beside it.
+    conn = sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)
+    migrate(conn, upto=6)
+    conn.execute("BEGIN")
+    m008_withdrawn_hazards(conn)
+    conn.execute("INSERT INTO schema_migrations VALUES (8, 'withdrawn_hazards', '2026-11-20T00:00:00.000Z')")
+    conn.execute("COMMIT")
+    conn.execute("INSERT INTO settings VALUES ('device_id', ?)", (json.dumps(DEVICE),))
+    conn.execute("INSERT INTO changes (entity, entity_id, op, payload, at) VALUES ('site', 's1', 'insert', "
+                 "'{\"id\": \"s1\"}', '2026-11-01T00:00:01.000Z')")
+    conn.close()
+
+    store = Store(tmp_path / DB_FILE)
+
+    assert [r["version"] for r in store.rows("SELECT version FROM schema_migrations ORDER BY version")] == [
+        v for v, _, _ in MIGRATIONS]
+    assert Hlc.parse(store.scalar("SELECT hlc FROM changes")).node == DEVICE
+    assert store.scalar("SELECT count(*) FROM withdrawn_hazards") == 0
     store.close()
 
 

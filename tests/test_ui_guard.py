@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import date
 from pathlib import Path
 
 import flet as ft
@@ -18,6 +19,7 @@ import pytest
 from app.services import AWAITING_REVIEW, RECTIFYING, Checklist, InvalidAnswer, open_device
 from app.ui import strings as S
 from app.ui import widgets as W
+from app.ui.calendar import CalendarDialog
 from app.ui.errors import is_guarded
 from app.ui.routes import ROUTES
 from app.ui.shell import AppUI
@@ -188,6 +190,7 @@ def seed(device) -> dict[str, str]:  # noqa: ANN001 - the device fixture
 def test_every_control_on_every_screen_reports_errors_instead_of_crashing(device, tmp_path, width) -> None:
     ids = seed(device)
     routes = ["/", "/sites", "/sites/new", f"/site/{ids['site']}", f"/hazard/{ids['hazard']}",
+              f"/hazard/new/{ids['draft']}",
               f"/finish/{ids['draft']}", f"/finish/{ids['done']}", f"/run/{ids['done']}", "/ledger",
               f"/ledger/{ids['hazard']}", "/settings"]
     # The run screen shows one item at a time: visit each, so every kind of answer control is seen.
@@ -224,5 +227,11 @@ def test_every_control_on_every_screen_reports_errors_instead_of_crashing(device
 
 
 def test_the_date_picker_dialog_reports_errors_too() -> None:
-    picker = W.date_picker(lambda day: None)
-    assert is_guarded(picker.on_change)
+    async def scenario() -> tuple[int, list[str]]:
+        session, _ = open_session()
+        day = date(2026, 11, 29)
+        picker = CalendarDialog(session.page, lambda picked: None, value=day, today=day)
+        return handler_count(picker.dialog), unguarded_handlers(picker.dialog)
+
+    count, bad = run(scenario)
+    assert count >= 30 and bad == []  # the days, the arrows, 今天, 取消

@@ -83,20 +83,15 @@ def test_web_mode_binds_loopback_by_default(tmp_path):
     assert parse_args(["--data", str(tmp_path)]).host == "127.0.0.1"
 
 
-def test_picked_date_is_the_day_in_china() -> None:
-    from datetime import datetime, timedelta, timezone
+def test_the_date_picker_starts_weeks_on_monday() -> None:
+    from app.ui.calendar import month_weeks
+    from app.ui.strings import WEEKDAYS
 
-    from app.ui.widgets import picked_date, picker_value
-
-    # Flet 1.0.5 delivers DatePicker values as UTC: 2026-12-01 picked in a UTC+8 browser.
-    assert picked_date(datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)) == date(2026, 12, 1)
-    assert picked_date(datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc)) == date(2026, 12, 1)
-    assert picked_date(datetime(2026, 12, 1, 0, 0)) == date(2026, 12, 1)  # naive: as is
-    assert picked_date(date(2026, 12, 1)) == date(2026, 12, 1)
-    assert picked_date(None) is None
-    v = picker_value(date(2026, 12, 1))
-    assert picked_date(v.astimezone(timezone.utc)) == date(2026, 12, 1)
-    assert v.utcoffset() == timedelta(hours=8)
+    weeks = month_weeks(date(2026, 11, 20))
+    assert WEEKDAYS[0] == "一"
+    assert weeks[0] == [None] * 6 + [date(2026, 11, 1)]  # 1 November 2026 is a Sunday
+    assert weeks[1][0] == date(2026, 11, 2) and weeks[1][0].weekday() == 0
+    assert weeks[-1][:1] == [date(2026, 11, 30)]
 
 
 def test_error_texts_are_the_refusals_own_and_a_bug_is_logged_with_its_traceback(caplog) -> None:

@@ -78,12 +78,21 @@ def test_ticking_the_exclusive_option_clears_the_others_on_screen_and_in_the_ans
         boxes["无上述情形"].value = True  # the client flips the box, then reports the change
         await session.dispatch_event(boxes["无上述情形"]._i, "change", None)
 
-    texts, view = screen(device, tmp_path, f"/run/{inspection.id}", at="M1", inspection_id=inspection.id,
-                         act=tick_none_of_these)
-    boxes = {c.data: c.value for c in controls_in(view) if isinstance(c, ft.Checkbox)}
-    assert boxes == {"缺防渗": False, "缺标识": False, "无上述情形": True}
+    texts, _ = screen(device, tmp_path, f"/run/{inspection.id}", at="M1", inspection_id=inspection.id)
+    assert S.MULTI_HINT_EXCLUSIVE.format(options="“无上述情形”") in texts  # not "tick nothing"
+    ticked: dict[str, bool] = {}
+
+    async def tick_and_look(session, view):
+        boxes = [c for c in controls_in(view) if isinstance(c, ft.Checkbox)]
+        await tick_none_of_these(session, view)
+        ticked.update({c.data: c.value for c in boxes})
+
+    texts, _ = screen(device, tmp_path, f"/run/{inspection.id}", at="M1", inspection_id=inspection.id,
+                      act=tick_and_look)
+    assert ticked == {"缺防渗": False, "缺标识": False, "无上述情形": True}
     assert device.inspections.state(inspection.id).answers["M1"].value == ["无上述情形"]
-    assert S.MULTI_HINT_EXCLUSIVE.format(option="无上述情形") in texts  # not "tick nothing"
+    # a whole answer: the screen has moved on to the next item
+    assert device.inspections.get(inspection.id).current_item_id != "M1"
 
 
 def test_prefilled_answers_show_as_answered(device, inspection, tmp_path):
@@ -141,7 +150,7 @@ def test_the_combination_hazard_shows_above_every_item_and_in_the_summary(device
     assert combined.description in texts
     texts, _ = screen(device, tmp_path, f"/finish/{inspection.id}")
     assert S.HAZARDS_OF_INSPECTION.format(n=4) in texts and combined.description in texts
-    assert S.HAZARD_LINE.format(item=S.HAZARD_SOURCE_COMBINED, n=0) in texts
+    assert S.HAZARD_LINE.format(source="综合判定", n=0) in texts
 
 
 def test_a_suspected_major_hazard_names_who_determines_it(device, inspection, tmp_path):

@@ -8,7 +8,10 @@ or a deadline is counted in is local.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
+
+from .errors import InvalidAnswer
 
 LOCAL_TZ = timezone(timedelta(hours=8), "CST")
 
@@ -40,3 +43,30 @@ def format_local(moment: datetime, *, seconds: bool = False) -> str:
 def local_midnight(day: date) -> datetime:
     """Midnight at the start of ``day`` in UTC+8, as an aware datetime."""
     return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
+
+
+#: ``2025-02-30``: the shape of a date, whatever its numbers.
+_DATE_SHAPE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+
+
+def parse_day(text: object, field: str, label: str = "日期") -> date:
+    """A typed day, e.g. ``"2026-11-01"`` (a ``date`` passes through).
+
+    :param field: the field it was typed in, for the error, e.g. ``deadline`` or ``HW-18a``.
+    :param label: what the field is called, e.g. ``整改期限``.
+    :raises InvalidAnswer: ``日期不存在`` for a day no calendar has (``2025-02-30``), else a
+        format message with an example; never the raw value.
+    """
+    if isinstance(text, datetime):
+        return local_day(text)
+    if isinstance(text, date):
+        return text
+    raw = str(text or "")
+    shape = _DATE_SHAPE.match(raw)
+    if shape is None:
+        raise InvalidAnswer(field, f"{label}格式应为 年-月-日，如 2026-11-01")
+    year, month, day = (int(g) for g in shape.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidAnswer(field, f"日期不存在：{year}年{month}月{day}日") from None

@@ -8,6 +8,8 @@
     ├── IllegalTransition         a hazard status change the lifecycle forbids   (domain.lifecycle)
     ├── InspectionLocked          a completed inspection is read-only
     ├── CompletionRefused         required answers, photos or signature missing
+    ├── WithdrawalNeedsConfirm    a changed answer would withdraw hazards holding typed details
+    ├── ReviewRefused             a 复查 the closing rules refuse                (domain.closing)
     ├── StoreError                the device database                            (store.errors)
     │   ├── NotFound              no such record
     │   ├── SchemaTooNew          made by a newer app
@@ -63,3 +65,16 @@ class CompletionRefused(AnXunError):
     def __init__(self, inspection_id: str, problems: list[str]):
         super().__init__(f"inspection {inspection_id} cannot complete: {problems}", "；".join(problems))
         self.problems = problems
+
+
+class WithdrawalNeedsConfirm(AnXunError):
+    """A changed answer would withdraw hazards that hold what the inspector typed or attached;
+    ``descriptions`` names them. Answering again with the withdrawal confirmed goes ahead (the
+    details are kept and come back with the hazard)."""
+
+    def __init__(self, item_id: str, descriptions: list[str]):
+        listed = "、".join(f"“{d}”" for d in descriptions)
+        super().__init__(f"answer to {item_id} would withdraw {len(descriptions)} hazard(s) with details",
+                         f"改这个答案会撤销已填写的隐患：{listed}")
+        self.item_id = item_id
+        self.descriptions = descriptions

@@ -10,6 +10,7 @@ from typing import Any, Union
 from checklists.kinds import HAZARD, RECORD, WARNING
 from checklists.schema import YES_NO_NA, AppliesIf, Checklist, HazardRule, Item
 
+from .clock import parse_day
 from .computed import with_computed
 from .errors import InvalidAnswer
 
@@ -18,40 +19,42 @@ from .errors import InvalidAnswer
 AnswerValue = Union[str, float, list[str], date]
 
 __all__ = [
-    "AnswerValue", "InvalidAnswer", "applies", "describe_rule", "is_hazard", "is_visible", "rule_fires",
+    "AnswerValue", "InvalidAnswer", "applies", "describe_rule", "finding_options", "is_hazard", "is_visible",
+    "rule_fires",
     "rule_threshold", "toggle_option", "validate_answer", "visible_items",
 ]
 
 
-def validate_answer(item: Item, value: object) -> AnswerValue:
+def validate_answer(item: Item, value: object, *, today: date | None = None) -> AnswerValue:
     """Normalise a raw answer for ``item`` or refuse it.
 
     :param value: e.g. ``"否"``, ``"3.5"`` / ``3.5`` for a number, ``["无防渗"]``, ``"2026-11-01"``.
+    :param today: the inspection day (UTC+8); given, a date later than it is refused (every date
+        a checklist asks for — 最早入库日期, 最近一次检查 — has already happened).
     :raises InvalidAnswer: with a Chinese message naming what is wrong (a computed item is never
-        typed; an exclusive option such as 无上述情形 cannot be ticked with another).
+        typed; an exclusive option such as 无上述情形 cannot be ticked with another); the message
+        never echoes the raw value.
     """
     if item.computed is not None:
         raise InvalidAnswer(item.id, "该项由已填数据自动计算，无需填写")
     kind = item.kind
     if kind == "yes_no_na":
         if value not in YES_NO_NA:
-            raise InvalidAnswer(item.id, f"请选择 是 / 否 / 不适用（收到 {value!r}）")
+            raise InvalidAnswer(item.id, "请选择 是 / 否 / 不适用")
         return str(value)
     if kind == "number":
         return _number(item, value)
     if kind == "choice":
         if value not in item.options:
-            raise InvalidAnswer(item.id, f"请从选项中选择（收到 {value!r}）")
+            raise InvalidAnswer(item.id, "请从选项中选择")
         return str(value)
     if kind == "multi_choice":
         return _selection(item, value)
     if kind == "date":
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise InvalidAnswer(item.id, f"日期格式应为 年-月-日，如 2026-11-01（收到 {value!r}）") from None
+        day = parse_day(value, item.id)
+        if today is not None and day > today:
+            raise InvalidAnswer(item.id, f"日期不能晚于今天（{today.isoformat()}）")
+        return day
     if kind == "text":
         text = str(value).strip()
         if not text:
@@ -68,9 +71,9 @@ def _number(item: Item, value: object) -> float:
     try:
         number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
     except ValueError:
-        raise InvalidAnswer(item.id, f"请输入数字（收到 {value!r}）") from None
+        raise InvalidAnswer(item.id, "请输入数字") from None
     if isinstance(value, bool) or not math.isfinite(number):
-        raise InvalidAnswer(item.id, f"请输入数字（收到 {value!r}）")
+        raise InvalidAnswer(item.id, "请输入数字")
     if item.min is not None and number < item.min:
         raise InvalidAnswer(item.id, f"数值不能小于 {item.min:g}{item.unit}")
     if item.max is not None and number > item.max:
@@ -108,6 +111,17 @@ def toggle_option(item: Item, selected: Collection[str], option: str) -> list[st
     else:
         keep = (set(selected) - set(item.exclusive_options)) | {option}
     return [o for o in item.options if o in keep]
+
+
+def finding_options(item: Item) -> tuple[str, ...]:
+    """The item's own options that can make its rule fire, e.g. ``("否",)`` for "是否畅通？" and
+    ``("是",)`` for "是否堆放杂物？": the screen marks them before anything is tapped."""
+    rule = item.hazard_when
+    if rule is None:
+        return ()
+    leaves = rule.leaves() if rule.is_combined else iter((rule,))
+    found = {o for leaf in leaves if leaf.item is None for o in leaf.options}
+    return tuple(o for o in (*YES_NO_NA, *item.options) if o in found)
 
 
 def rule_threshold(rule: HazardRule, checklist: Checklist) -> float:

@@ -18,6 +18,7 @@ the photo pipeline.
 from app.domain.clock import format_local, local_day, local_midnight, local_today
 from app.domain.findings import level_of, major_label
 from app.domain.lifecycle import awaits_review
+from app.domain.phone import phone_problem
 from app.domain.models import (
     Answer,
     FindingRecord,
@@ -31,7 +32,8 @@ from app.domain.models import (
     Site,
 )
 from app.domain.rating import RatingResult
-from app.domain.rules import describe_rule, toggle_option
+from app.domain.citation import citations, field_hint
+from app.domain.rules import describe_rule, finding_options, toggle_option
 from app.domain.vocab import (
     AWAITING_REVIEW,
     BASIS_STATUS,
@@ -74,8 +76,10 @@ from .errors import (
     InvalidAnswer,
     NotFound,
     PhotoError,
+    ReviewRefused,
     StoreError,
     SyncError,
+    WithdrawalNeedsConfirm,
 )
 from .inspections import DraftRow, InspectionState, Summary
 from .office import Office
@@ -93,8 +97,9 @@ __all__ = [
     "CompletionRefused", "Decision", "Device", "DraftRow", "FindingRecord", "FindingRow", "Hazard", "HazardEdit",
     "HazardRow", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState", "InvalidAnswer",
     "Item", "LedgerFilter", "NotFound", "Office", "PendingChanges", "PhotoError", "RatingResult", "RejectedEntry",
-    "Review", "Site", "StoreError", "Summary", "SyncError", "SyncReport", "SyncStatus", "UnknownChecklist",
-    "Waiting",
-    "awaits_review", "describe_rule", "format_local", "level_of", "local_day", "local_midnight", "local_today",
-    "major_label", "open_device", "severity_label", "toggle_option",
+    "Review", "ReviewRefused", "Site", "StoreError", "Summary", "SyncError", "SyncReport", "SyncStatus",
+    "UnknownChecklist", "Waiting", "WithdrawalNeedsConfirm",
+    "awaits_review", "citations", "describe_rule", "field_hint", "finding_options", "format_local", "level_of",
+    "local_day", "local_midnight", "local_today", "major_label", "open_device", "phone_problem", "severity_label",
+    "toggle_option",
 ]

@@ -63,6 +63,12 @@ class Device:
         self.settings = Settings(self)
         self.sync = SyncState(self)
 
+    def as_of(self, day: date) -> Device:
+        """The same data seen from another inspector's day, e.g. to record a past inspection
+        (demo data, an import of paper records): its default 整改期限 and every "not before today"
+        rule count from ``day``. It shares the store; close only the device it came from."""
+        return Device(self.data_dir, self.store, catalog=self.catalog, today=lambda: day)
+
     def close(self) -> None:
         self.store.close()
 

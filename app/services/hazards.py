@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from app.domain import lifecycle
+from app.domain.clock import parse_day
+from app.domain.closing import check_deadline, check_review, identities
 from app.domain.errors import InspectionLocked, InvalidAnswer
 from app.domain.lifecycle import IllegalTransition
 from app.domain.models import FindingRow, Hazard, HazardEdit, HazardRow, LedgerFilter, Review
-from app.domain.vocab import CLOSED, GENERAL, SEVERITIES
+from app.domain.vocab import CLOSED, GENERAL, HAZARD_FIELDS, SEVERITIES
 from app.store import findings as finding_store
 from app.store import hazards as hazard_store
 from app.store.ids import utc_now
 
 from .base import Service
+from .identity import current_identities
 from .inspections import hazard_severity_text
 
 
@@ -23,7 +26,7 @@ class Hazards(Service):
     def ledger(
         self, filters: LedgerFilter = LedgerFilter(), *, limit: int = 200, offset: int = 0
     ) -> list[HazardRow]:
-        """The 隐患台账: overdue first, then by deadline."""
+        """The 隐患台账: overdue, then open 疑似重大, then other open hazards, each by deadline; 已销号 last."""
         return hazard_store.query_hazards(
             self._store, today=self._device.today(), status=filters.status, severity=filters.severity,
             checklist_id=filters.checklist_id, site_id=filters.site_id, grid=filters.grid,
@@ -43,6 +46,19 @@ class Hazards(Service):
             else None
         return hazard_severity_text(checklist, hazard)
 
+    def item_question(self, hazard: Hazard) -> str | None:
+        """The checklist question a hazard was raised on, e.g. ``疏散楼梯、走道、安全出口是否畅通？``;
+        None for a hazard found by hand, a 综合判定 one, or one whose checklist this device lacks."""
+        if hazard.source != "checklist" or not hazard.checklist_id or not hazard.item_id:
+            return None
+        catalog = self._device.catalog
+        if not catalog.has(hazard.checklist_id):
+            return None
+        try:
+            return catalog.get(hazard.checklist_id).item(hazard.item_id).question
+        except KeyError:
+            return None
+
     def get(self, hazard_id: str) -> HazardRow:
         """:raises NotFound: no such hazard."""
         return hazard_store.get_hazard(self._store, hazard_id, self._device.today())
@@ -60,20 +76,27 @@ class Hazards(Service):
         location: str = "",
         rect_unit: str = "",
         requirement: str = "",
-        deadline: date | None = None,
+        deadline: date | str | None = None,
+        photos: list[bytes] | None = None,
     ) -> HazardRow:
-        """A hazard raised by hand (现场发现, no checklist item).
+        """A hazard raised by hand (现场发现, no checklist item), created only now that the
+        inspector saves it, with the photos taken for it.
 
-        :raises InvalidAnswer: no description.
+        :param deadline: a chosen 整改期限 (not before today); None = the severity's default.
+        :raises InvalidAnswer: no description, or a deadline that is no date or already past.
         :raises InspectionLocked: ``inspection_id`` is completed.
+        :raises PhotoError: a photo is refused (nothing is recorded then).
         """
         if not description.strip():
             raise InvalidAnswer("description", "请填写隐患描述")
         _check_severity(severity)
-        self._device.sites.get(site_id)
+        site = self._device.sites.get(site_id)
         if inspection_id is not None:
             self._device.inspections.editable(inspection_id)
         today = self._device.today()
+        chosen = check_deadline(parse_deadline(deadline), today) if deadline not in (None, "") else None
+        evidence = self._device.evidence
+        prepared = [evidence.prepare(data, site_name=site.name, item_id="") for data in (photos or [])]
         with self._store.atomic():
             hazard_id = hazard_store.insert_hazard(
                 self._store,
@@ -86,16 +109,35 @@ class Hazards(Service):
                 status=lifecycle.PENDING,
                 rect_unit=rect_unit,
                 requirement=requirement,
-                deadline=deadline or lifecycle.default_deadline(severity, today),
+                deadline=chosen or lifecycle.default_deadline(severity, today),
             )
+            if chosen is not None:
+                hazard_store.update_hazard(self._store, hazard_id, deadline_chosen=True)
+            for photo in prepared:
+                evidence.attach(photo, "hazard", hazard_id)
         return self.get(hazard_id)
+
+    def delete(self, hazard_id: str) -> None:
+        """Delete a hazard recorded by hand (现场发现) while its inspection is a draft, with its photo links.
+
+        :raises IllegalTransition: not a hand-recorded hazard (an answer's hazard goes with its answer),
+            or not 待整改 any more.
+        :raises InspectionLocked: its inspection is completed.
+        """
+        hazard = self.get(hazard_id)
+        if hazard.source != "manual" or hazard.status != lifecycle.PENDING:
+            raise IllegalTransition(hazard_id, hazard.status, hazard.status)
+        self._check_editable(hazard)
+        with self._store.atomic():
+            hazard_store.delete_hazard(self._store, hazard_id)
 
     def edit(self, hazard_id: str, edit: HazardEdit) -> HazardRow:
         """Change 描述/部位/严重度/整改责任单位/整改要求/整改期限; persists at once.
 
         A default 整改期限 follows a severity change; one the inspector chose stays.
 
-        :raises InvalidAnswer: an empty description, an unknown severity, a deadline that is not a date.
+        :raises InvalidAnswer: an empty description, an unknown severity, a deadline that is not a
+            date (``日期不存在`` for 2025-02-30) or is before today.
         :raises InspectionLocked: the hazard's inspection is signed and completed.
         :raises IllegalTransition: the hazard is closed (已销号).
         """
@@ -107,7 +149,7 @@ class Hazards(Service):
             _check_severity(edit.severity)
         deadline, chosen = None, None
         if edit.deadline is not None:
-            deadline, chosen = parse_deadline(edit.deadline), True
+            deadline, chosen = check_deadline(parse_deadline(edit.deadline), self._device.today()), True
         elif edit.severity is not None and edit.severity != current.severity:
             deadline = lifecycle.deadline_after_severity_change(
                 current.deadline, current.deadline_chosen, current.severity, edit.severity
@@ -151,10 +193,14 @@ class Hazards(Service):
         note: str = "",
         photos: list[bytes] | None = None,
     ) -> HazardRow:
-        """复查: 合格 closes the hazard (已销号), 不合格 sends it back to 整改中.
+        """复查: 合格 closes the hazard (已销号), 不合格 sends it back to 整改中, by the closing rules
+        (``app.domain.closing``): 合格 with a photo, 不合格 with a reason, and a 疑似重大 hazard
+        never closed by whoever found it (compared by identity: the signed-in user and the
+        inspector number in 设置, against the inspection's inspector).
 
         :raises IllegalTransition: the hazard is not 待复查.
         :raises InvalidAnswer: no reviewer.
+        :raises ReviewRefused: the closing rules refuse it (nothing is recorded).
         :raises PhotoError: a review photo is refused (nothing is recorded then).
         """
         hazard = self.get(hazard_id)
@@ -162,6 +208,10 @@ class Hazards(Service):
         lifecycle.check_transition(hazard_id, hazard.status, target)
         if not reviewer.strip():
             raise InvalidAnswer("reviewer", "请填写复查人")
+        finder = identities(self._device.inspections.get(hazard.inspection_id).inspector_id) \
+            if hazard.inspection_id else frozenset()
+        check_review(hazard_id, severity=hazard.severity, passed=passed, photos=len(photos or []), note=note,
+                     finder=finder, reviewer=self.reviewer_identities())
         evidence = self._device.evidence
         # Process photos first: a refused photo must not leave a half-recorded review.
         prepared = [
@@ -169,15 +219,21 @@ class Hazards(Service):
             for data in (photos or [])
         ]
         with self._store.atomic():
+            # The photos are logged before the status: the central endpoint checks the closing
+            # rules when the status change arrives, and must see the review's photos by then.
             review_id = hazard_store.insert_review(
-                self._store, hazard_id=hazard_id, reviewer=reviewer.strip(), passed=passed, note=note
-            )
-            hazard_store.update_hazard(
-                self._store, hazard_id, status=target, closed_at=utc_now() if passed else None
+                self._store, hazard_id=hazard_id, reviewer=reviewer.strip(), passed=passed, note=note.strip()
             )
             for photo in prepared:
                 evidence.attach(photo, "review", review_id)
+            hazard_store.update_hazard(
+                self._store, hazard_id, status=target, closed_at=utc_now() if passed else None
+            )
         return self.get(hazard_id)
+
+    def reviewer_identities(self) -> frozenset[str]:
+        """Who would record a 复查 on this device now, e.g. ``{"wangfang", "WG-0007"}``."""
+        return current_identities(self._store, self._device.settings.current().inspector_id)
 
 
 def _check_severity(severity: str) -> None:
@@ -185,16 +241,9 @@ def _check_severity(severity: str) -> None:
         raise InvalidAnswer("severity", "严重程度只能是 一般 或 重大")
 
 
-def parse_deadline(value: date | str) -> date:
+def parse_deadline(value: date | str | None) -> date:
     """A 整改期限 as a date; a typed ``"2026-12-20"`` is accepted.
 
-    :raises InvalidAnswer: not a date.
+    :raises InvalidAnswer: not a date, or a day no calendar has (``日期不存在``).
     """
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidAnswer("deadline", "整改期限格式应为 年-月-日，如 2026-12-20") from None
+    return parse_day(value, "deadline", HAZARD_FIELDS["deadline"])

@@ -16,7 +16,7 @@ from typing import Any
 from app.domain.clock import local_day
 from app.domain.completion import completion_problems
 from app.domain.computed import with_computed
-from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer
+from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer, WithdrawalNeedsConfirm
 from app.domain.findings import level_of, major_label
 from app.domain.models import Answer, FindingRecord, Hazard, Inspection, Site
 from app.domain.prefill import prefill_answers
@@ -27,11 +27,13 @@ from app.domain.vocab import DRAFT, MAJOR, RECORD, WARNING, severity_label
 from app.store import findings as finding_store
 from app.store import hazards as hazard_store
 from app.store import inspections as inspection_store
+from app.store import withdrawn
 from checklists import Checklist, Item, OfficeConfig
 
 from .base import Service
 from .catalog import UnknownChecklist
-from .raised import COMBINATION, reconcile_raised
+from .identity import recorded_inspector
+from .raised import COMBINATION, at_risk, keep_details, reconcile_raised
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -150,7 +152,7 @@ class Inspections(Service):
                 site_id=site_id,
                 checklist_id=checklist_id,
                 checklist_version=checklist.version,
-                inspector_id=settings.inspector_id,
+                inspector_id=recorded_inspector(self._store, settings.inspector_id),
                 inspector_name=settings.inspector_name,
                 device_id=self._device.device_id,
                 current_item_id=checklist.items[0].id,
@@ -226,19 +228,25 @@ class Inspections(Service):
         )
 
     def answer(
-        self, inspection_id: str, item_id: str, value: Any, note: str | None = None
+        self, inspection_id: str, item_id: str, value: Any, note: str | None = None, *, withdraw: bool = False
     ) -> InspectionState:
         """Record an answer at once; a hazard answer raises a 隐患 (待整改) with the checklist's
         severity and default requirement; a corrected answer withdraws the hazard it had raised.
 
+        A hazard holding what the inspector typed or attached (部位, 责任单位, photos …) is withdrawn
+        only when ``withdraw`` confirms it; its details come back when an answer raises it again.
+
         :param value: as typed or tapped, e.g. ``"否"``, ``"3"``, ``["无防渗"]``, ``"2026-11-01"``.
+        :param withdraw: the inspector confirmed withdrawing such hazards.
         :raises InvalidAnswer: the value does not fit the item (Chinese ``message``).
+        :raises WithdrawalNeedsConfirm: the answer would withdraw such a hazard; nothing was saved.
         :raises InspectionLocked: the inspection is completed.
         """
-        self.write_answer(inspection_id, item_id, value, note)
+        self.write_answer(inspection_id, item_id, value, note, withdraw=withdraw)
         return self.state(inspection_id)
 
-    def write_answer(self, inspection_id: str, item_id: str, value: Any, note: str | None) -> None:
+    def write_answer(self, inspection_id: str, item_id: str, value: Any, note: str | None, *,
+                     withdraw: bool = False) -> None:
         """Persist one answer and reconcile its hazards, without building the screen state."""
         inspection = self.editable(inspection_id)
         checklist = self.checklist_of(inspection)
@@ -246,8 +254,17 @@ class Inspections(Service):
             item = checklist.item(item_id)
         except KeyError:
             raise InvalidAnswer(item_id, "检查表中没有这一项") from None
-        normalised = validate_answer(item, value)
+        today = self._device.today()
+        normalised = validate_answer(item, value, today=today)
+        office = self._device.office
         with self._store.atomic():
+            before = {k: a.value for k, a in inspection_store.answers(self._store, inspection_id).items()}
+            risky = at_risk(self._store, inspection, checklist, before, {**before, item_id: normalised}, today,
+                            office=office.config(), hide_methods=office.hidden_methods())
+            kept = [r for r in risky if r.has_details]
+            if kept and not withdraw:
+                raise WithdrawalNeedsConfirm(item_id, [r.hazard.description for r in kept])
+            keep_details(self._store, inspection_id, kept)
             inspection_store.save_answer(self._store, inspection_id, item_id, normalised, note)
             self._reconcile(inspection, checklist)
 
@@ -338,7 +355,9 @@ class Inspections(Service):
         problems = self._problems(state)
         if problems:
             raise CompletionRefused(inspection_id, problems)
-        inspection_store.mark_completed(self._store, inspection_id)
+        with self._store.atomic():
+            inspection_store.mark_completed(self._store, inspection_id)
+            withdrawn.forget(self._store, inspection_id)  # its answers never change again
         return self.get(inspection_id)
 
 
@@ -348,7 +367,8 @@ class Inspections(Service):
         values = {k: a.value for k, a in state.answers.items()}
         photos = {item_id: len(h.photo_shas) for item_id, h in state.hazards.items()}
         return completion_problems(state.checklist, values, photos, signature_valid=state.signature_valid,
-                                   hide_methods=self._device.office.hidden_methods())
+                                   hide_methods=self._device.office.hidden_methods(),
+                                   hazard_texts={k: h.description for k, h in state.hazards.items()})
 
 
 def _questions(visible: list[Item]) -> list[Item]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.domain.errors import InvalidAnswer
 from app.domain.models import Site
+from app.domain.phone import check_phone
 from app.domain.vocab import SITE_KINDS
 from app.store import sites as site_store
 
@@ -24,16 +25,18 @@ class Sites(Service):
                contact_phone: str = "", lat: float | None = None, lon: float | None = None) -> Site:
         """A new site, saved at once.
 
-        :raises InvalidAnswer: no name, or a kind not in ``SITE_KINDS``.
+        :raises InvalidAnswer: no name, a kind not in ``SITE_KINDS``, or a phone number that is
+            neither a mobile nor a landline with its area code.
         """
         name = name.strip()
         if not name:
             raise InvalidAnswer("site.name", "请填写场所名称")
         if kind not in SITE_KINDS:
             raise InvalidAnswer("site.kind", "请选择场所类型")
+        phone = check_phone(contact_phone, "site.contact_phone")
         return site_store.insert_site(
             self._device.store, name=name, address=address.strip(), kind=kind, grid=grid.strip(),
-            contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), lat=lat, lon=lon,
+            contact_name=contact_name.strip(), contact_phone=phone, lat=lat, lon=lon,
         )
 
     def get(self, site_id: str) -> Site:

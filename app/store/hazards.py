@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.domain.lifecycle import CLOSED
+from app.domain.vocab import MAJOR
 from app.domain.models import Hazard, HazardRow, Review
 
 from .db import NotFound, Store
@@ -141,10 +142,11 @@ def query_hazards(
     limit: int = 200,
     offset: int = 0,
 ) -> list[HazardRow]:
-    """The 隐患台账: overdue first, then by deadline; every filter optional.
+    """The 隐患台账 in the order a 网格员 works it, every filter optional: overdue hazards, then
+    open 疑似重大 ones, then the other open ones, each by deadline; 已销号 last.
 
-    Overdue and on-time hazards are read as two pages in (deadline, created_at) order, each
-    walking an index and stopping at the page's end, rather than sorting every match.
+    Each group is read as a page in (deadline, created_at) order, walking an index and stopping
+    at the page's end, rather than sorting every match.
 
     :param text: hazards whose description, location or 整改单位, or whose site's name, address,
         grid or contact contains it, e.g. ``消防``; blank means no text filter.
@@ -164,15 +166,20 @@ def query_hazards(
         where.append(condition)
         params += values
     wanted = offset + limit
-    rows: list[dict[str, Any]] = []
+    day = today.isoformat()
+    groups: list[tuple[str, list[Any], bool]] = []
     if overdue is not False:
-        rows += _page(store, where + ["h.status != ? AND h.deadline < ?"],
-                      [*params, CLOSED, today.isoformat()], wanted,
-                      overdue=True, candidates=candidates, by_site=bool(grid))
-    if overdue is not True and len(rows) < wanted:
-        rows += _page(store, where + ["(h.status = ? OR h.deadline >= ?)"],
-                      [*params, CLOSED, today.isoformat()], wanted - len(rows),
-                      overdue=False, candidates=candidates, by_site=bool(grid))
+        groups.append(("h.status != ? AND h.deadline < ?", [CLOSED, day], True))
+    if overdue is not True:
+        groups += [("h.status != ? AND h.deadline >= ? AND h.severity = ?", [CLOSED, day, MAJOR], False),
+                   ("h.status != ? AND h.deadline >= ? AND h.severity != ?", [CLOSED, day, MAJOR], False),
+                   ("h.status = ?", [CLOSED], False)]
+    rows: list[dict[str, Any]] = []
+    for condition, values, is_overdue in groups:
+        if len(rows) >= wanted:
+            break
+        rows += _page(store, where + [condition], [*params, *values], wanted - len(rows),
+                      overdue=is_overdue, candidates=candidates, by_site=bool(grid))
     rows = rows[offset:wanted]
     photos = _photos_of(store, "hazard", [r["id"] for r in rows])
     return [HazardRow.model_validate(_hazard_values(r, photos)) for r in rows]

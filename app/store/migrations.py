@@ -10,6 +10,7 @@ from .errors import NotAnAnXunStore, SchemaTooNew
 from .ids import to_text, utc_now
 from .m007_sync import m007_sync
 from .search import register_functions
+from .withdrawn import m008_withdrawn_hazards
 
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
 
@@ -350,6 +351,7 @@ MIGRATIONS: list[Migration] = [
     (5, "fast_common_words", m005_fast_common_words),
     (6, "checklists_v2", m006_checklists_v2),
     (7, "sync", m007_sync),
+    (8, "withdrawn_hazards", m008_withdrawn_hazards),
 ]
 
 

@@ -6,7 +6,7 @@ from app.domain.models import Site
 
 from .db import NotFound, Store
 from .ids import new_id, to_text, utc_now
-from .search import matching_rowids
+from .search import clean_query, matching_rowids
 
 _COLUMNS = "id, name, address, kind, grid, contact_name, contact_phone, lat, lon, created_at, updated_at"
 
@@ -35,13 +35,16 @@ def get_site(store: Store, site_id: str) -> Site:
 
 def find_sites(store: Store, text: str = "", kind: str | None = None, grid: str | None = None,
                limit: int = 50) -> list[Site]:
-    """Sites whose name, address, grid or contact contains ``text``, newest first."""
-    where, params = [], []
-    text = text.strip()
-    if text:
-        subquery, value = matching_rowids("sites_fts", text)
-        where.append(f"rowid IN ({subquery})")
-        params.append(value)
+    """Sites matching every word of ``text`` in their name, address, grid, contact or kind, newest first.
+
+    :param text: e.g. ``邹区镇 危废``: words apart (spaces, full-width too) must each be found.
+    """
+    where: list[str] = []
+    params: list[object] = []
+    for word in text.split():  # str.split() also splits on the full-width space U+3000
+        subquery, value = matching_rowids("sites_fts", word)
+        where.append(f"(rowid IN ({subquery}) OR instr(kind, ?))")
+        params += [value, clean_query(word) or "\x1f"]  # nothing searchable: no kind holds char(31)
     if kind:
         where.append("kind = ?")
         params.append(kind)

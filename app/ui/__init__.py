@@ -23,4 +23,13 @@ they import nothing else of the app (not the store, the photo pipeline or the do
     errors.py           errors as the inspector reads them; the guard around every handler
     strings.py          the app's own words (the trade's words come from the vocabulary)
     theme.py            fonts, colours, text scaling
+    calendar.py         the date picker (Chinese, weeks from Monday, plain local dates)
+    filters.py          filters folded behind one button, the active ones as chips
+    other_hazard.py     记录其他隐患: a hazard no item covers, created when saved
+    photo_viewer.py     a photo full screen
+    control_ids.py      control ids that never repeat an earlier server process's
 """
+
+from .control_ids import fresh_control_ids
+
+fresh_control_ids()

@@ -1,7 +1,12 @@
 """The answer control of one checklist item, by kind: 是/否/不适用 buttons, choice buttons,
-multi-choice ticks (an exclusive option such as 无上述情形 clears the others), number / date / text
-fields, photos; a computed item shows its value and takes no input. A control shows the saved
-answer and hands what the inspector does to the run screen (``AnswerHost``), which saves it at once.
+multi-choice ticks (an exclusive option such as 无上述情形 clears the others, and being a whole
+answer moves on), number / date / text fields, photos; a computed item shows its value and takes
+no input. A control shows the saved answer and hands what the inspector does to the run screen
+(``AnswerHost``), which saves it at once.
+
+The answers that make a finding are marked before anything is tapped (red outline); a row of
+buttons that would not fit on one line at the text size in force is stacked instead; a number
+field opens the numeric keypad, checks as it is typed and moves on with Enter.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from app.services import YES_NO_NA, Item, toggle_option
+from app.services import HAZARD, YES_NO_NA, Item, finding_options, toggle_option
 
 from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .calendar import CalendarDialog
 from .shell import AppUI
 
 
@@ -28,6 +34,16 @@ class AnswerHost(Protocol):
 
     @property
     def locked(self) -> bool: ...
+
+    @property
+    def level(self) -> str:
+        """What the current item's rule finds: 隐患, 预警 or 记录并报告 (the office may choose)."""
+        ...
+
+    @property
+    def content_width(self) -> float:
+        """The width the answer controls have, in px, e.g. ``336`` on a 360 px phone."""
+        ...
 
     async def save(self, value: Any, *, advance: bool, item: Item) -> bool: ...
 
@@ -101,25 +117,40 @@ def computed_input(item: Item, value: float | None) -> AnswerInput:
 
 
 def _option_buttons(options: tuple[str, ...] | list[str], value: Any, item: Item, host: AnswerHost, *,
-                    height: int, expand: int | None = None, size: float = 17) -> list[ft.Control]:
+                    height: int | None, expand: int | None = None, size: float = 17) -> list[ft.Control]:
+    marked = finding_options(item) if host.level == HAZARD else ()
+
     def choose(option: str):
         async def handler(_e: ft.Event) -> None:
             await host.save(option, advance=True, item=item)
 
         return handler
 
-    return [W.button(opt, choose(opt), variant="selected" if value == opt else "outlined", height=height,
-                     expand=expand, disabled=host.locked, size=size) for opt in options]
+    def variant(option: str) -> str:
+        if value == option:
+            return "selected"
+        return "warn" if option in marked else "outlined"
+
+    return [W.button(opt, choose(opt), variant=variant(opt), height=height, expand=expand, disabled=host.locked,
+                     size=size, icon=ft.Icons.WARNING_AMBER_ROUNDED if opt in marked else None) for opt in options]
 
 
 def _yes_no(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
-    return AnswerInput(ft.Row(_option_buttons(YES_NO_NA, value, item, host, height=64, expand=1, size=20),
-                              spacing=10))
+    size = 20 * host.ui.scale
+    icon = bool(finding_options(item))
+    if W.fits_in_row(list(YES_NO_NA), host.content_width, size, icon=icon):
+        return AnswerInput(ft.Row(_option_buttons(YES_NO_NA, value, item, host, height=64, expand=1, size=20),
+                                  spacing=10))
+    # Too narrow for three at this text size (特大 on a phone): one under the other, never clipped.
+    return AnswerInput(ft.Column(_option_buttons(YES_NO_NA, value, item, host, height=60, size=20), spacing=8,
+                                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
 
 
 def _choice(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
-    return AnswerInput(ft.Column(_option_buttons(item.options, value, item, host, height=56), spacing=8,
-                                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+    size = 17 * host.ui.scale
+    one_line = all(W.label_width(o, size, icon=True) <= host.content_width for o in item.options)
+    return AnswerInput(ft.Column(_option_buttons(item.options, value, item, host, height=56 if one_line else None),
+                                 spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
 
 
 def _multi(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
@@ -135,11 +166,15 @@ def _multi(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
         for cb in made.boxes:
             cb.value = cb.data in after
         made.control.update()
-        await host.save(made.ticked(), advance=False, item=item)
+        # An exclusive option ticked is the whole answer: it moves on like a single choice.
+        whole = tapped.data in item.exclusive_options and tapped.data in after
+        await host.save(made.ticked(), advance=whole, item=item)
 
-    made.boxes = [W.checkbox(opt, opt in chosen, toggle, data=opt, disabled=host.locked) for opt in item.options]
-    hint = S.MULTI_HINT_EXCLUSIVE.format(option=item.exclusive_options[0]) if item.exclusive_options \
-        else S.MULTI_HINT
+    marked = finding_options(item) if host.level == HAZARD else ()
+    made.boxes = [W.checkbox(opt, opt in chosen, toggle, data=opt, disabled=host.locked,
+                             colour=T.DANGER if opt in marked else None) for opt in item.options]
+    hint = S.MULTI_HINT_EXCLUSIVE.format(options=S.OR_SEPARATOR.join(f"“{o}”" for o in item.exclusive_options)) \
+        if item.exclusive_options else S.MULTI_HINT
     made.control = ft.Column([ft.Text(hint, size=14, color=T.MUTED), ft.Column(made.boxes, spacing=2)])
     return made
 
@@ -156,8 +191,29 @@ def _field_handlers(item: Item, host: AnswerHost) -> tuple[Callable[..., Any], C
     return on_blur, on_submit
 
 
+def number_problem(text: str) -> str | None:
+    """What is wrong with a number as it is being typed, e.g. ``请输入数字`` for ``12a``; None when
+    it reads as a number or is still empty (full-width digits count: ``１２``)."""
+    text = text.strip()
+    if not text or text in ("-", ".", "-."):
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return S.NEED_NUMBER
+    return None if number == number and abs(number) != float("inf") else S.NEED_NUMBER
+
+
 def _number(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
     on_blur, on_submit = _field_handlers(item, host)
+
+    async def on_change(e: ft.Event) -> None:
+        # Said while typing; the saved answer is checked again, with the item's limits, on Enter.
+        problem = number_problem(e.control.value or "")
+        if problem != e.control.error:
+            e.control.error = problem
+            e.control.update()
+
     bounds = []
     if item.min is not None:
         bounds.append(S.NUMBER_MIN.format(value=item.min))
@@ -166,8 +222,10 @@ def _number(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
     helper = S.NUMBER_BOUNDS_SEPARATOR.join(bounds) + (S.NUMBER_UNIT.format(unit=item.unit) if bounds else "")
     tf = W.field(S.NUMBER_FIELD.format(unit=item.unit), fmt_value(value) if value is not None else "",
                  keyboard=ft.KeyboardType.NUMBER, suffix=item.unit, helper=helper or None,
-                 on_blur=on_blur, on_submit=on_submit, read_only=host.locked)
+                 on_blur=on_blur, on_submit=on_submit, on_change=on_change, read_only=host.locked)
     tf.key = f"answer-{item.id}"
+    # The keypad opens at once on an unanswered number: one tap fewer per number.
+    tf.autofocus = value is None and not host.locked
     return AnswerInput(tf, field=tf)
 
 
@@ -186,7 +244,10 @@ def _date(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
         await put(host.ui.device.today())  # the inspector's day (UTC+8), not the server's
 
     async def open_picker(_e: ft.Event) -> None:
-        host.ui.page.show_dialog(W.date_picker(put))
+        day = host.ui.device.today()
+        shown = value if isinstance(value, date) else day
+        # Every date a checklist asks for has already happened: none after today.
+        CalendarDialog(host.ui.page, put, value=shown, today=day, last=day).open()
 
     buttons = ft.Row([
         W.button(S.PICK_DATE, open_picker, variant="outlined", icon=ft.Icons.CALENDAR_MONTH, disabled=host.locked),
@@ -213,7 +274,7 @@ def _photos(item: Item, value: Any, host: AnswerHost) -> AnswerInput:
         await host.confirm_photos(item)
 
     controls: list[ft.Control] = [
-        ft.Text(S.PHOTOS_TAKEN.format(n=len(shas)), size=15, color=T.TEXT),
+        ft.Text(S.PHOTOS_TAKEN.format(n=len(shas)), size=15, color=T.TEXT, key="photos-taken"),
         W.button(S.ADD_PHOTO, add, variant="outlined", icon=ft.Icons.ADD_A_PHOTO_OUTLINED, disabled=host.locked),
     ]
     if not item.required or shas:

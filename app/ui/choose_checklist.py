@@ -1,4 +1,5 @@
-"""Choose a checklist for a site: only those whose scope fits the site's kind are offered."""
+"""Choose a checklist for a site: only those whose scope fits the site's kind are offered; with
+one that fits there is nothing to choose, and the inspection starts (or resumes) at once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,31 @@ from . import theme as T
 from . import widgets as W
 from .errors import message_for
 from .shell import AppUI
+
+
+async def open_site(ui: AppUI, site_id: str) -> None:
+    """Go on from a picked site: straight into its inspection when one checklist fits, else to the
+    choice. A refusal is shown on the choice screen.
+
+    :param site_id: e.g. the id of 荷花池街道 12 号群租房.
+    """
+    site = await ui.call(ui.device.sites.get, site_id)
+    lists = await ui.call(ui.device.inspections.checklists_for, site.kind)
+    if len(lists) == 1:
+        await start_on(ui, site.id, lists[0].id)
+        return
+    await ui.go(f"/site/{site_id}")
+
+
+async def start_on(ui: AppUI, site_id: str, checklist_id: str) -> None:
+    """Start (or resume) the inspection of a site on a checklist and open it; a refusal shows on
+    the choice screen."""
+    try:
+        inspection = await ui.call(ui.device.inspections.start, site_id, checklist_id)
+    except AnXunError:
+        await ui.go(f"/site/{site_id}")  # says why there
+        return
+    await ui.go(f"/run/{inspection.id}")
 
 
 async def build(ui: AppUI, site_id: str) -> ft.View:

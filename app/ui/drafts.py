@@ -40,3 +40,13 @@ class ReviewDraft:
     reviewer: str
     note: str = ""
     photos: list[bytes] = field(default_factory=list)
+
+
+@dataclass
+class OtherHazardDraft:
+    """记录其他隐患 before it is saved: nothing is in the database until the inspector saves it."""
+
+    description: str = ""
+    location: str = ""
+    severity: str | None = None
+    photos: list[bytes] = field(default_factory=list)

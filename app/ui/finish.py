@@ -1,12 +1,14 @@
-"""Finish: summary, what still blocks completion, the representative's signature, 完成检查
-(after which the record is read-only). 预警 and 记录并报告 findings are listed apart from the
-hazards: they are recorded and reported, never ordered fixed."""
+"""Finish: summary, what still blocks completion, the representative's signature, 完成检查 in the
+bottom bar (after which the record is read-only). The signer's name starts as the site's contact.
+预警 and 记录并报告 findings are listed apart from the hazards: they are recorded and reported,
+never ordered fixed."""
 
 from __future__ import annotations
 
 import flet as ft
 
 from app.services import (
+    HAZARD_SOURCE_LABELS,
     LEVEL_LABELS,
     MAJOR,
     RECORD,
@@ -57,13 +59,13 @@ async def build(ui: AppUI, inspection_id: str) -> ft.View:
         body += [
             W.button(S.VIEW_LEDGER, ui.go_handler("/ledger"), icon=ft.Icons.LIST_ALT),
             W.button(S.VIEW_RECORD, ui.go_handler(f"/run/{inspection_id}"), variant="outlined"),
-            W.button(S.BACK_HOME, ui.go_handler("/"), variant="outlined", icon=ft.Icons.HOME_OUTLINED),
         ]
-        return ui.view(S.FINISHED_TITLE, body, parent="/")
+        return ui.view(S.FINISHED_TITLE, body, parent="/", bottom=[
+            W.button(S.BACK_HOME, ui.go_handler("/"), variant="outlined", icon=ft.Icons.HOME_OUTLINED, expand=1)])
 
-    problems, signing = _signing(ui, state, summary)
+    problems, signing, complete = _signing(ui, state, summary)
     body = [summary_card, problems, *hazards_section, *signing]
-    return ui.view(S.FINISH_TITLE, body, parent=f"/run/{inspection_id}")
+    return ui.view(S.FINISH_TITLE, body, parent=f"/run/{inspection_id}", bottom=[complete])
 
 
 def _summary_card(state: InspectionState, summary: Summary) -> ft.Control:
@@ -95,8 +97,7 @@ def _summary_card(state: InspectionState, summary: Summary) -> ft.Control:
 def _hazard_list(ui: AppUI, state: InspectionState) -> ft.Column:
     hazard_list = ft.Column(spacing=6)
     for h in state.all_hazards:
-        source = S.HAZARD_SOURCE_COMBINED if h in state.combined else (h.item_id or S.HAZARD_SOURCE_OTHER)
-        line = S.HAZARD_LINE.format(item=source, n=len(h.photo_shas))
+        line = S.HAZARD_LINE.format(source=HAZARD_SOURCE_LABELS[h.source], n=len(h.photo_shas))
         hazard_list.controls.append(W.card(ft.Column([
             ft.Row([W.severity_pill(h.severity), ft.Text(line, size=14, color=T.MUTED)], wrap=True),
             ft.Text(state.severity_text(h), size=14, color=T.DANGER) if h.severity == MAJOR else ft.Container(),
@@ -115,8 +116,9 @@ def _findings_section(title: str, level: str, findings: list[FindingRecord]) -> 
     return [W.section_title(title.format(n=len(findings))), ft.Column(rows, spacing=6)]
 
 
-def _signing(ui: AppUI, state: InspectionState, summary: Summary) -> tuple[ft.Column, list[ft.Control]]:
-    """What blocks completion; the signature pad and 完成检查 (a draft inspection)."""
+def _signing(ui: AppUI, state: InspectionState,
+             summary: Summary) -> tuple[ft.Column, list[ft.Control], ft.Control]:
+    """What blocks completion; the signature pad; 完成检查 (a draft inspection)."""
     device = ui.device
     inspection_id = state.inspection.id
     problems_col = ft.Column(spacing=4)
@@ -138,14 +140,18 @@ def _signing(ui: AppUI, state: InspectionState, summary: Summary) -> tuple[ft.Co
         pad.load(draft.strokes)
     draft.width = pad_w
     stored_name = state.inspection.signer_name or ""
+    # The representative is most often the site's contact: their name is there to keep or change.
+    first_name = stored_name or state.site.contact_name
 
     async def on_name(e: ft.Event) -> None:
         draft.name = e.control.value or ""
 
-    signer = W.field(S.SIGNER_FIELD, draft.name if draft.name is not None else stored_name, hint=S.SIGNER_HINT,
+    signer = W.field(S.SIGNER_FIELD, draft.name if draft.name is not None else first_name, hint=S.SIGNER_HINT,
                      on_change=on_name)
     signed_note = ft.Text(S.SIGNED_UNCHANGED if state.signature_valid else "", size=14, color=T.OK,
                           visible=state.signature_valid)
+    from_contact = ft.Text(S.SIGNER_FROM_CONTACT, size=14, color=T.MUTED,
+                           visible=not stored_name and draft.name is None and bool(state.site.contact_name))
 
     async def clear(_e: ft.Event) -> None:
         pad.clear()
@@ -162,17 +168,21 @@ def _signing(ui: AppUI, state: InspectionState, summary: Summary) -> tuple[ft.Co
                 await ui.call(device.inspections.sign, inspection_id, signer_name=name, png=pad.to_png())
             elif not state.signature_valid:
                 err.value, err.visible = S.NEED_SIGNATURE, True
+                ui.toast(S.NEED_SIGNATURE, error=True)
                 return
             elif name != stored_name.strip():
                 err.value, err.visible = S.SIGNER_CHANGED, True
+                ui.toast(S.SIGNER_CHANGED, error=True)
                 return
             await ui.call(device.inspections.complete, inspection_id)
         except CompletionRefused as exc:
             show_problems(exc.problems)
             err.value, err.visible = S.CANNOT_COMPLETE, True
+            ui.toast(S.CANNOT_COMPLETE, error=True)  # the bar's button may be far from the list above
             return
         except AnXunError as exc:
             err.value, err.visible = message_for(exc), True
+            ui.toast(err.value, error=True)
             return
         ui.signature_drafts.pop(inspection_id, None)
         ui.toast(S.COMPLETED)
@@ -184,9 +194,9 @@ def _signing(ui: AppUI, state: InspectionState, summary: Summary) -> tuple[ft.Co
         W.section_title(S.SIGNATURE_SECTION),
         ft.Text(S.SIGNATURE_MEANS, size=14, color=T.MUTED),
         signer,
+        from_contact,
         ft.Row([pad.control], alignment=ft.MainAxisAlignment.CENTER),
         ft.Row([W.button(S.CLEAR_SIGNATURE, clear, variant="outlined", icon=ft.Icons.CLEAR), signed_note],
                wrap=True),
         err,
-        W.button(S.COMPLETE, complete, variant="ok", icon=ft.Icons.TASK_ALT, height=60),
-    ]
+    ], W.button(S.COMPLETE, complete, variant="ok", icon=ft.Icons.TASK_ALT, height=60, expand=1)

@@ -23,20 +23,25 @@ from . import strings as S
 from . import theme as T
 from . import widgets as W
 from .drafts import ReviewDraft
-from .errors import message_for
+from .errors import guard, message_for
+from .photo_viewer import show_photo
 from .shell import AppUI
 
 #: Icons of the lifecycle buttons, by the status they move to.
 ACTION_ICONS = {RECTIFYING: ft.Icons.BUILD_OUTLINED, AWAITING_REVIEW: ft.Icons.FACT_CHECK_OUTLINED}
 
 
-async def build_detail(ui: AppUI, hazard_id: str) -> ft.Column:
+async def build_detail(ui: AppUI, hazard_id: str, *, photo_size: int = 160) -> ft.Column:
+    """The detail of one hazard.
+
+    :param photo_size: the side of its photos' squares, e.g. ``200`` in a tablet's pane.
+    """
     device = ui.device
     h = await ui.call(device.hazards.get, hazard_id)
     reviews = await ui.call(device.hazards.reviews, hazard_id)
     err = W.error_text()
 
-    col: list[ft.Control] = [*await _facts(ui, h)]
+    col: list[ft.Control] = [*await _facts(ui, h, photo_size)]
 
     async def move(to: str) -> None:
         try:
@@ -65,15 +70,15 @@ async def build_detail(ui: AppUI, hazard_id: str) -> ft.Column:
         col += await _review_form(ui, h, err)
     col.append(err)
     col += await _review_history(ui, reviews)
-    return ft.Column(col, spacing=10)
+    return ft.Column(col, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
 
-async def _facts(ui: AppUI, h: HazardRow) -> list[ft.Control]:
+async def _facts(ui: AppUI, h: HazardRow, photo_size: int) -> list[ft.Control]:
     """Status, description, the record's fields and its photos."""
 
     def info(label: str, value: str) -> ft.Control:
         return ft.Row([ft.Text(label, size=15, color=T.MUTED, width=110),
-                       ft.Text(value or "—", size=16, color=T.TEXT, expand=True, selectable=True)],
+                       ft.Text(value or "—", size=16, color=T.TEXT, expand=True)],
                       vertical_alignment=ft.CrossAxisAlignment.START)
 
     chips = [W.status_pill(h.status), W.severity_pill(h.severity)]
@@ -81,11 +86,12 @@ async def _facts(ui: AppUI, h: HazardRow) -> list[ft.Control]:
         chips.insert(0, W.overdue_pill())
     if h.listed:
         chips.append(W.pill(S.LISTED, fg=T.ON_PRIMARY, bg=T.DANGER))
-    photos = await ui.photos.thumbnails(h.photo_shas, size=110)
+    photos = await ui.photos.thumbnails(h.photo_shas, size=photo_size)
+    question = ui.device.hazards.item_question(h)
     f = HAZARD_FIELDS
     rows: list[ft.Control] = [
         ft.Row(chips, wrap=True),
-        ft.Text(h.description, size=18, weight=ft.FontWeight.W_700, color=T.TEXT, selectable=True),
+        ft.Text(h.description, size=18, weight=ft.FontWeight.W_700, color=T.TEXT),
         info(f["site"], S.SITE_IN_GRID.format(site=h.site_name, grid=h.grid) if h.grid else h.site_name),
         info(f["severity"], ui.device.hazards.severity_text(h)),
         info(f["location"], h.location),
@@ -93,7 +99,7 @@ async def _facts(ui: AppUI, h: HazardRow) -> list[ft.Control]:
         info(f["requirement"], h.requirement),
         info(f["deadline"], h.deadline.isoformat() + (S.IS_OVERDUE if h.overdue else "")),
         info(f["item_id"], S.COMBINED_FROM.format(n=len(h.element_items)) if h.source == "combination"
-             else h.item_id or S.FOUND_ON_SITE),
+             else question or S.FOUND_ON_SITE),
         info(f["created_at"], W.fmt_dt(h.created_at)),
     ]
     if h.closed_at:
@@ -144,11 +150,17 @@ async def _review_form(ui: AppUI, h: HazardRow, err: ft.Text) -> list[ft.Control
     thumbs = ft.Row(wrap=True, spacing=8)
     count = ft.Text("", size=15, color=T.TEXT, key="review-photo-count")
 
+    def opener(data: bytes, n: int):  # noqa: ANN202 - a click handler
+        async def open_full(_e: ft.Event) -> None:
+            show_photo(ui.page, data, index=n, count=len(draft.photos))
+
+        return open_full
+
     def show_photos() -> None:
-        thumbs.controls = [ft.Container(
-            ft.Image(src=data, width=90, height=90, fit=ft.BoxFit.COVER),
-            border=ft.Border.all(1, T.BORDER), border_radius=8, clip_behavior=ft.ClipBehavior.HARD_EDGE)
-            for data in draft.photos]
+        thumbs.controls = [ft.Semantics(label=S.PHOTO, image=True, content=ft.Container(
+            ft.Image(src=data, width=90, height=90, fit=ft.BoxFit.COVER), on_click=guard(opener(data, n)),
+            border=ft.Border.all(1, T.BORDER), border_radius=8, clip_behavior=ft.ClipBehavior.HARD_EDGE))
+            for n, data in enumerate(draft.photos, 1)]
         count.value = S.REVIEW_PHOTO_COUNT.format(n=len(draft.photos))
 
     show_photos()

@@ -1,9 +1,11 @@
 """Hazard sheet: description, severity, location, photos, 整改责任单位/要求/期限 — each saved on change;
-leaving (button, back arrow, Android back) saves what was typed first and stays when it is refused."""
+leaving (button, back arrow, Android back) saves what was typed first and stays when it is refused.
+Leaving a hazard that still needs its photo is allowed, and says so. A hazard recorded by hand can
+be deleted while its inspection is a draft (after a yes)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import flet as ft
 
@@ -21,6 +23,7 @@ from . import strings as S
 from . import theme as T
 from . import widgets as W
 from .autosave import AutoSaver
+from .calendar import CalendarDialog
 from .errors import message_for
 from .shell import AppUI
 
@@ -74,7 +77,13 @@ async def build(ui: AppUI, hazard_id: str) -> ft.View:
             err.value, err.visible = "", False
         return ok
 
-    ui.on_leave = flush  # the AppBar back arrow / Android back save first, like the button below
+    async def leave_hook() -> bool:
+        ok = await flush()
+        if ok and editable and photo_note.visible:
+            ui.toast(S.PHOTO_STILL_NEEDED, error=True)  # allowed to leave; the gap is said plainly
+        return ok
+
+    ui.on_leave = leave_hook  # the AppBar back arrow / Android back save first, like the button below
 
     async def leave(_e: ft.Event) -> None:
         await ui.go(back)  # go() runs flush(); it stays here when a save fails
@@ -114,7 +123,24 @@ async def build(ui: AppUI, hazard_id: str) -> ft.View:
             current = date.fromisoformat(values["deadline"])
         except ValueError:
             current = h.deadline
-        ui.page.show_dialog(W.date_picker(picked_deadline, value=current, help_text=HAZARD_FIELDS["deadline"]))
+        today = device.today()
+        shortcuts = [(S.IN_DAYS.format(n=n), today + timedelta(days=n)) for n in (7, 15, 30)]
+        CalendarDialog(ui.page, picked_deadline, value=current, today=today, first=today, shortcuts=shortcuts,
+                       title=HAZARD_FIELDS["deadline"]).open()
+
+    async def delete(_e: ft.Event) -> None:
+        if not await W.confirm(ui.page, title=S.DELETE_HAZARD_TITLE, yes=S.DELETE, no=S.CANCEL,
+                               body=S.DELETE_HAZARD_BODY.format(description=values["description"])):
+            return
+        try:
+            await ui.call(device.hazards.delete, hazard_id)
+        except AnXunError as exc:
+            err.value, err.visible = message_for(exc), True
+            ui.page.update()
+            return
+        ui.on_leave = None  # nothing left to save
+        ui.toast(S.HAZARD_DELETED)
+        await ui.go(back)
 
     async def add_photo(_e: ft.Event) -> None:
         try:
@@ -162,10 +188,12 @@ async def build(ui: AppUI, hazard_id: str) -> ft.View:
                          disabled=not editable)]),
         err,
         saved,
-        W.button(S.BACK_TO_INSPECTION if back.startswith("/run/") else S.BACK_TO_LEDGER, leave,
-                 icon=ft.Icons.ARROW_BACK),
     ]
-    return ui.view(S.HAZARD_TITLE, body, parent=back)
+    if editable and h.source == "manual" and h.inspection_status == DRAFT:
+        body.append(W.button(S.DELETE_HAZARD, delete, variant="text", icon=ft.Icons.DELETE_OUTLINE))
+    leave_button = W.button(S.BACK_TO_INSPECTION if back.startswith("/run/") else S.BACK_TO_LEDGER, leave,
+                            icon=ft.Icons.ARROW_BACK, expand=1)
+    return ui.view(S.HAZARD_TITLE, body, parent=back, bottom=[leave_button])
 
 
 def _field_values(h: HazardRow) -> dict[str, str]:

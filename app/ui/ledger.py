@@ -1,4 +1,5 @@
-"""隐患台账: search and filters, the list, and the detail beside it on a tablet (on a phone the
+"""隐患台账: search, filters folded behind one button (the ones in force as chips), the list —
+overdue and 疑似重大 first, 已销号 last — and the detail beside it on a tablet (on a phone the
 detail replaces the list). The detail itself is ``hazard_detail.py``. The level chips switch the
 list to the 预警 or 记录并报告 findings, which are kept apart from hazards."""
 
@@ -25,6 +26,8 @@ from app.services import (
 from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .errors import guard
+from .filters import Active, FilterBar
 from .hazard_detail import build_detail
 from .shell import AppUI
 
@@ -34,24 +37,28 @@ LIMIT = 200
 SITE_FILTER_LIMIT = 200
 #: The selected card's background.
 SELECTED_BG = "#EAF1FB"
+#: Photo squares of the detail: two across a phone, two across the tablet's detail pane.
+PHONE_PHOTO = 160
+PANE_PHOTO = 200
 
 
 async def build(ui: AppUI, hazard_id: str | None = None) -> ft.View:
     if hazard_id and not ui.wide:
-        detail = await build_detail(ui, hazard_id)
+        detail = await build_detail(ui, hazard_id, photo_size=PHONE_PHOTO)
         return ui.view(S.HAZARD_DETAIL_TITLE, [detail], parent="/ledger")
     list_col = await build_list(ui, selected=hazard_id)
     if not ui.wide:
         return ui.view(S.LEDGER, [list_col], parent="/")
     detail_pane: ft.Control
     if hazard_id:
-        detail_pane = await build_detail(ui, hazard_id)
+        detail_pane = await build_detail(ui, hazard_id, photo_size=PANE_PHOTO)
     else:
         detail_pane = ft.Container(ft.Text(S.PICK_HAZARD, size=16, color=T.MUTED), padding=20)
     row = ft.Row([
         ft.Container(ft.Column([list_col], scroll=ft.ScrollMode.AUTO, expand=True), expand=5),
         ft.VerticalDivider(width=1, color=T.BORDER),
-        ft.Container(ft.Column([detail_pane], scroll=ft.ScrollMode.AUTO, expand=True), expand=6),
+        ft.Container(ft.Column([detail_pane], scroll=ft.ScrollMode.AUTO, expand=True,
+                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH), expand=6),
     ], expand=True, vertical_alignment=ft.CrossAxisAlignment.START, spacing=12)
     return ui.view(S.LEDGER, [row], parent="/", scroll=False, max_width=None)
 
@@ -60,7 +67,7 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
     device = ui.device
     sites = await ui.call(device.sites.search, limit=SITE_FILTER_LIMIT)
     grids = await ui.call(device.sites.grids)
-    results = ft.Column(spacing=8)
+    results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
     count = ft.Text("", size=14, color=T.MUTED, key="ledger-count")
     latest = 0
 
@@ -111,9 +118,30 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
             shown = f"{len(rows)}+" if len(rows) == LIMIT else str(len(rows))
             count.value = S.LEDGER_COUNT.format(shown=shown) + (
                 S.LEDGER_OVERDUE_COUNT.format(n=overdue) if overdue else "")
+        bar.show_active(active_filters())
         if update:
-            results.update()
-            count.update()
+            ui.page.update()
+
+    def active_filters() -> list[Active]:
+        f = ui.ledger_filter
+        names = {"checklist_id": titles, "site_id": {s.id: s.name for s in sites}}
+        shown: list[Active] = []
+        if f.level != HAZARD:
+            shown.append((f.level, lambda: cleared(level=HAZARD)))
+        for name in ("status", "severity", "checklist_id", "site_id", "grid"):
+            value = getattr(f, name)
+            if value:
+                label = names.get(name, {}).get(value, value)
+                if name == "severity":
+                    label = SEVERITY_SHORT.get(value, value)
+                shown.append((label, lambda n=name: cleared(**{n: None})))
+        if f.overdue:
+            shown.append((S.ONLY_OVERDUE, lambda: cleared(overdue=None)))
+        return shown
+
+    async def cleared(**change: object) -> None:
+        ui.ledger_filter = replace(ui.ledger_filter, **change)
+        await ui.render()  # the filter controls show the change too
 
     async def set_filter(**change: object) -> None:
         ui.ledger_filter = replace(ui.ledger_filter, **change)
@@ -137,11 +165,19 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
         await set_filter(overdue=True if e.control.value else None)
 
     async def on_text(e: ft.Event) -> None:
+        clear.visible = bool(e.control.value)
         await set_filter(text=e.control.value or "")
 
+    async def clear_search(_e: ft.Event) -> None:
+        search.value, clear.visible = "", False
+        await set_filter(text="")
+
     f = ui.ledger_filter
+    clear = ft.Semantics(label=S.CLEAR_SEARCH, button=True, visible=bool(f.text), content=ft.IconButton(
+        icon=ft.Icons.CLOSE, on_click=guard(clear_search), width=T.TOUCH, height=T.TOUCH))
     search = W.field(S.SEARCH_HAZARDS, f.text, on_change=on_text)
     search.prefix_icon = ft.Icons.SEARCH
+    search.suffix_icon = clear
     severities = [(GENERAL, SEVERITY_LABELS[GENERAL]), (MAJOR, SEVERITY_SHORT[MAJOR])]
     hazards = f.level == HAZARD
     shared = [
@@ -150,16 +186,17 @@ async def build_list(ui: AppUI, *, selected: str | None) -> ft.Column:
         W.filter_dropdown(HAZARD_FIELDS["site"], f.site_id, [(s.id, s.name) for s in sites], on_dropdown("site_id")),
         W.filter_dropdown(S.GRID, f.grid, [(g, g) for g in grids], on_dropdown("grid")),
     ]
-    rows: list[ft.Control] = [search, W.choice_chips([(lv, lv) for lv in LEVELS], f.level, on_level)]
+    panel: list[ft.Control] = [W.choice_chips([(lv, lv) for lv in LEVELS], f.level, on_level)]
     if hazards:
-        rows += [
+        panel += [
             W.choice_chips([(S.ALL, S.ALL_STATUSES)] + [(s, s) for s in STATUSES], f.status or S.ALL, on_status),
             ft.Row([W.filter_dropdown(HAZARD_FIELDS["severity"], f.severity, severities, on_dropdown("severity")),
                     *shared, W.checkbox(S.ONLY_OVERDUE, bool(f.overdue), on_overdue, size=16)],
                    wrap=True, spacing=8, run_spacing=8),
         ]
     else:
-        rows += [ft.Text(LEVEL_LABELS[f.level], size=14, color=T.MUTED),
-                 ft.Row(shared, wrap=True, spacing=8, run_spacing=8)]
+        panel += [ft.Text(LEVEL_LABELS[f.level], size=14, color=T.MUTED),
+                  ft.Row(shared, wrap=True, spacing=8, run_spacing=8)]
+    bar = FilterBar(panel)
     await refresh(update=False)
-    return ft.Column([ft.Column(rows, spacing=8), count, results], spacing=10)
+    return ft.Column([search, bar.control, count, results], spacing=10)

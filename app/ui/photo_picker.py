@@ -17,6 +17,7 @@ from app.services import AnXunError, Device
 from . import strings as S
 from . import theme as T
 from .errors import guard
+from .photo_viewer import show_photo
 
 log = logging.getLogger(__name__)
 
@@ -119,28 +120,37 @@ class PhotoPicker:
             waiter.set_result(True)
 
     async def thumbnails(self, shas: list[str], *, size: int = 96) -> ft.Row:
-        """Stored photos as a wrapping row of squares, each read as 照片 by a screen reader.
+        """Stored photos as a wrapping row of squares, each read as 照片 by a screen reader; a tap
+        opens the photo full screen.
 
         :param shas: SHA-256 names of stored photos; one whose file is missing is left out.
         """
         row = ft.Row(wrap=True, spacing=8, run_spacing=8)
-        for sha in shas:
-            data = await asyncio.to_thread(self._read, sha)
-            if data is None:
-                continue
+        found = [(sha, await asyncio.to_thread(self._read, sha)) for sha in shas]
+        shown = [(sha, data) for sha, data in found if data is not None]
+        for n, (sha, data) in enumerate(shown, 1):
             row.controls.append(ft.Semantics(
                 label=S.PHOTO, image=True,
                 content=ft.Container(ft.Image(src=data, width=size, height=size, fit=ft.BoxFit.COVER),
                                      border_radius=8, border=ft.Border.all(1, T.BORDER),
-                                     clip_behavior=ft.ClipBehavior.HARD_EDGE),
+                                     clip_behavior=ft.ClipBehavior.HARD_EDGE, width=size, height=size,
+                                     on_click=guard(self._opener(sha, n, len(shown))), ink=True),
             ))
         return row
 
-    def _read(self, sha: str) -> bytes | None:
-        """The thumbnail's bytes (the photo's when no thumbnail was made); None when missing."""
+    def _opener(self, sha: str, index: int, count: int):  # noqa: ANN202 - a click handler
+        async def open_full(_e: ft.Event) -> None:
+            data = await asyncio.to_thread(self._read, sha, full=True)
+            if data is not None:
+                show_photo(self.page, data, index=index, count=count)
+
+        return open_full
+
+    def _read(self, sha: str, *, full: bool = False) -> bytes | None:
+        """The thumbnail's bytes (the photo's when no thumbnail was made, or ``full``); None when missing."""
         evidence = self.device.evidence
         thumb = evidence.thumb_path(sha)
-        path = thumb if thumb.exists() else evidence.photo_path(sha)
+        path = thumb if thumb.exists() and not full else evidence.photo_path(sha)
         try:
             return path.read_bytes()
         except OSError:

@@ -6,6 +6,7 @@ which imports no screen itself, so screens may import the shell.
     /sites/new              新建场所
     /site/<site_id>         choose a checklist for the site
     /run/<inspection_id>    run the checklist, one item at a time
+    /hazard/new/<inspection_id>  记录其他隐患 (created when saved)
     /hazard/<hazard_id>     hazard sheet
     /finish/<inspection_id> summary, signature, 完成检查
     /ledger                 隐患台账 (list; list + detail side by side when wide)
@@ -15,7 +16,17 @@ which imports no screen itself, so screens may import the shell.
 
 from __future__ import annotations
 
-from . import choose_checklist, finish, hazard_sheet, home, ledger, run_screen, settings_view, site_picker
+from . import (
+    choose_checklist,
+    finish,
+    hazard_sheet,
+    home,
+    ledger,
+    other_hazard,
+    run_screen,
+    settings_view,
+    site_picker,
+)
 from .shell import Route
 
 ROUTES: list[Route] = [
@@ -24,6 +35,7 @@ ROUTES: list[Route] = [
     ("/sites/new", site_picker.build_new),
     ("/site/:site_id", choose_checklist.build),
     ("/run/:inspection_id", run_screen.build),
+    ("/hazard/new/:inspection_id", other_hazard.build),
     ("/hazard/:hazard_id", hazard_sheet.build),
     ("/finish/:inspection_id", finish.build),
     ("/ledger", ledger.build),

@@ -1,10 +1,14 @@
 """Run a checklist: one item at a time, every answer saved at once; a hazard answer opens the
 hazard sheet; a 预警 / 记录并报告 finding shows on its item (it is no hazard); a 综合判定 hazard
-shows above the item while its elements hold; the item's legal basis, how it is checked and what
-it finds sit beside it on a tablet, behind a button on a phone.
+shows above the item while its elements hold; the answer that makes a finding is named under the
+question; the item's legal basis, how it is checked and what it finds sit beside it on a tablet,
+behind a button on a phone. 上一题 / 下一题 sit in the bottom bar, never below the fold.
 
-The answer controls themselves are in ``answer_controls.py``; this screen owns the state, the
-saving and the moving between items.
+A changed answer that would withdraw a hazard the inspector has written up (部位, photos …) asks
+first; its details come back when the answer does (``device.inspections.answer(withdraw=…)``).
+
+The answer controls themselves are in ``answer_controls.py``, the moving between items in
+``run_moves.py``; this screen owns the state, the rendering and the saving.
 """
 
 from __future__ import annotations
@@ -14,31 +18,26 @@ from typing import Any
 
 import flet as ft
 
-from app.services import (
-    BASIS_STATUS,
-    HAZARD,
-    LEVEL_LABELS,
-    AnXunError,
-    Hazard,
-    InspectionState,
-    Item,
-    describe_rule,
-)
+from app.services import AnXunError, Hazard, InspectionState, Item, WithdrawalNeedsConfirm
 
 from . import strings as S
 from . import theme as T
 from . import widgets as W
 from .answer_controls import AnswerInput, answer_input, computed_input, fmt_value, same_answer
 from .errors import guard, message_for
-from .run_status import combined_banner, finding_box, hazard_box
+from .run_moves import RunMoves
+from .run_status import basis_rows, combined_banner, finding_box, hazard_box, rule_line
 from .shell import AppUI
+
+#: The item panel's share of a tablet's width (the basis panel has the rest).
+WIDE_SHARE = 3 / 5
 
 
 async def build(ui: AppUI, inspection_id: str) -> ft.View:
     return await RunScreen(ui, inspection_id).build()
 
 
-class RunScreen:
+class RunScreen(RunMoves):
     """The run screen of one inspection (an ``AnswerHost`` for the answer controls)."""
 
     def __init__(self, ui: AppUI, inspection_id: str):
@@ -58,6 +57,9 @@ class RunScreen:
         self.saved_text = ft.Text("", size=15, color=T.OK, weight=ft.FontWeight.W_600)
         self.hazard_slot = ft.Container()
         self.combined_slot = ft.Container(visible=False)
+        self.nav = ft.Container(expand=True)
+        #: said once on the item after a computed one passed over, e.g. 已自动计算：人均使用面积 4.5m²
+        self.note = ft.Text("", size=15, color=T.PRIMARY, visible=False, key="computed-note")
         #: the current item's control; where its unsaved value is
         self.input: AnswerInput | None = None
         self.shown_next = False
@@ -66,6 +68,16 @@ class RunScreen:
     @property
     def locked(self) -> bool:
         return self.state.locked
+
+    @property
+    def level(self) -> str:
+        assert self.item is not None
+        return self.state.level_of(self.item)
+
+    @property
+    def content_width(self) -> float:
+        width = (self.ui.page.width or 390) - 24
+        return min(width, 1100) * WIDE_SHARE - 16 if self.ui.wide else width
 
     def visible_ids(self) -> list[str]:
         return [i.id for i in self.state.visible]
@@ -93,7 +105,7 @@ class RunScreen:
         self.state = await self.ui.call(self.device.inspections.state, self.inspection_id)
         self.item = self.pick_current()
         self.show_basis = self.ui.wide
-        self.render()
+        await self.show(update=False)
         st = self.state
         header = ft.Column([
             ft.Text(f"{st.site.name} · {st.checklist.title}", size=17, weight=ft.FontWeight.W_700,
@@ -115,13 +127,26 @@ class RunScreen:
             content=ft.Text(S.FINISH_ACTION, color=T.ON_PRIMARY, size=17, weight=ft.FontWeight.W_700),
             on_click=guard(self.ui.go_handler(f"/finish/{self.inspection_id}")), height=T.TOUCH,
         )
-        return self.ui.view(S.RUN_TITLE, controls, parent="/", actions=[finish], max_width=1100)
+        return self.ui.view(S.RUN_TITLE, controls, parent="/", actions=[finish], max_width=1100, bottom=[self.nav])
 
     # -- rendering ----------------------------------------------------------------------------
     def render_progress(self) -> None:
         st = self.state
         self.progress.value = (st.answered / st.total) if st.total else 0
         self.progress_text.value = S.ANSWERED.format(answered=st.answered, total=st.total)
+
+    async def show(self, *, update: bool = True) -> None:
+        """Render the current item (its photos read from disk) and, by default, send it."""
+        self.render()
+        item = self.item
+        if item is not None and item.kind == "photo" and self.input is not None:
+            answer = self.state.answers.get(item.id)
+            shas = list(answer.value) if answer is not None else []
+            thumbs = await self.ui.photos.thumbnails(shas)
+            if isinstance(self.input.control, ft.Column):
+                self.input.control.controls.append(thumbs)
+        if update:
+            self.ui.page.update()
 
     def render(self) -> None:
         self.render_progress()
@@ -130,6 +155,7 @@ class RunScreen:
         if item is None:
             self.item_panel.controls = [ft.Text(S.NO_ITEMS, color=T.MUTED)]
             self.basis_box.visible = False
+            self.nav.content = None
             return
         ids = self.visible_ids()
         pos = ids.index(item.id) + 1 if item.id in ids else 0
@@ -139,35 +165,28 @@ class RunScreen:
             self.input = computed_input(item, self.state.computed.get(item.id))
         else:
             self.input = answer_input(item, answer.value if answer is not None else None, self)
+        question = ft.Text(item.question, size=21, weight=ft.FontWeight.W_700, color=T.TEXT, key="question")
         c: list[ft.Control] = [
             self.combined_slot,
+            self.note,
             ft.Row([
                 ft.Text(S.ITEM_POSITION.format(pos=pos, n=len(ids)), size=15, color=T.PRIMARY,
                         weight=ft.FontWeight.W_700),
-                ft.Text(item.id, size=14, color=T.MUTED, key="item-id"),
                 ft.Text(section.title, size=14, color=T.MUTED),
             ], wrap=True),
-            ft.Text(item.question, size=21, weight=ft.FontWeight.W_700, color=T.TEXT, key="question"),
-            self.input.control,
-            self.error,
+            # The item id is no word for the inspector: it stays out of sight, for tests and tools.
+            ft.Semantics(identifier=item.id, content=question),
         ]
+        line = rule_line(self.state, item)
+        if line is not None:
+            c.append(line)
+        if item.prefill is not None and answer is not None:
+            c.append(ft.Text(S.PREFILLED, size=14, color=T.MUTED))
+        c += [self.input.control, self.error]
         self.saved_text = ft.Text("", size=15, color=T.OK, weight=ft.FontWeight.W_600)
         self.hazard_slot = ft.Container()
         self.render_status()
         c += [self.saved_text, self.hazard_slot]
-        prev_item, next_item = self.neighbour(-1), self.neighbour(1)
-        self.shown_next = next_item is not None
-        nav = [
-            W.button(S.PREV_ITEM, self.on_prev, variant="outlined", disabled=prev_item is None, expand=1,
-                     icon=ft.Icons.CHEVRON_LEFT),
-        ]
-        if next_item is not None:
-            nav.append(W.button(S.NEXT_ITEM, self.on_next, expand=1, icon=ft.Icons.CHEVRON_RIGHT))
-        else:
-            nav.append(W.button(S.VIEW_RESULT if self.locked else S.GO_FINISH,
-                                self.ui.go_handler(f"/finish/{self.inspection_id}"), expand=1,
-                                variant="ok", icon=ft.Icons.TASK_ALT))
-        c.append(ft.Row(nav, spacing=10))
         extra: list[ft.Control] = []
         if not self.ui.wide:
             extra.append(W.button(S.HIDE_BASIS if self.show_basis else S.SHOW_BASIS, self.toggle_basis,
@@ -177,10 +196,30 @@ class RunScreen:
                                   icon=ft.Icons.ADD_ALERT_OUTLINED))
         c.append(ft.Row(extra, wrap=True, spacing=4))
         self.item_panel.controls = c
-        self.render_basis(item)
+        self.render_nav()
+        self.basis_panel.controls = basis_rows(self.state, item)
+        self.basis_box.visible = self.show_basis
         if abs(self.ui.scale - 1.0) > 0.01:
-            T.scale_text(self.item_panel, self.ui.scale)
-            T.scale_text(self.basis_panel, self.ui.scale)
+            for panel in (self.item_panel, self.basis_panel, self.nav):
+                T.scale_text(panel, self.ui.scale)
+
+    def render_nav(self) -> None:
+        """上一题 and 下一题 (去完成检查 on the last item) in the bottom bar, side by side when
+        their labels fit on one line at the text size in force, else one above the other."""
+        prev_item, next_item = self.neighbour(-1), self.neighbour(1)
+        self.shown_next = next_item is not None
+        forward = S.NEXT_ITEM if next_item is not None else (S.VIEW_RESULT if self.locked else S.GO_FINISH)
+        wide = W.fits_in_row([S.PREV_ITEM, forward], (self.ui.page.width or 390) - 24, 17 * self.ui.scale,
+                             icon=True)
+        back = W.button(S.PREV_ITEM, self.on_prev, variant="outlined", disabled=prev_item is None,
+                        expand=1 if wide else None, icon=ft.Icons.CHEVRON_LEFT)
+        if next_item is not None:
+            on = W.button(S.NEXT_ITEM, self.on_next, expand=1 if wide else None, icon=ft.Icons.CHEVRON_RIGHT)
+        else:
+            on = W.button(forward, self.ui.go_handler(f"/finish/{self.inspection_id}"), expand=1 if wide else None,
+                          variant="ok", icon=ft.Icons.TASK_ALT)
+        self.nav.content = ft.Row([back, on], spacing=10) if wide else \
+            ft.Column([on, back], spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
     def render_status(self) -> None:
         """What was saved for the current item, its hazard or finding, and a 综合判定 hazard —
@@ -190,8 +229,9 @@ class RunScreen:
         answer = self.state.answers.get(self.item.id)
         hazard = self.state.hazards.get(self.item.id)
         finding = self.state.findings.get(self.item.id)
-        self.saved_text.value = S.SAVED_ANSWER.format(value=fmt_value(answer.value)) if answer is not None else ""
-        self.saved_text.visible = answer is not None
+        said = answer is not None and self.item.kind != "photo"  # photos show as thumbnails instead
+        self.saved_text.value = S.SAVED_ANSWER.format(value=fmt_value(answer.value)) if said and answer else ""
+        self.saved_text.visible = said
         self.render_combined()
         if hazard is not None:
             self.hazard_slot.content = hazard_box(self.state, hazard, self.ui.go_handler)
@@ -208,34 +248,13 @@ class RunScreen:
         self.combined_slot.content = combined_banner(self.state, combined[0], self.ui.go_handler) if combined \
             else None
 
-    def render_basis(self, item: Item) -> None:
-        rows: list[ft.Control] = [ft.Text(S.BASIS_TITLE, size=17, weight=ft.FontWeight.W_700, color=T.TEXT)]
-        if item.hint:
-            rows.append(ft.Text(item.hint, size=15, color=T.TEXT, selectable=True))
-        level = self.state.level_of(item)
-        rows.append(ft.Row([ft.Icon(ft.Icons.RULE, color=T.DANGER, size=20),
-                            ft.Text(describe_rule(item, self.state.checklist, level=level), size=15,
-                                    color=T.DANGER, weight=ft.FontWeight.W_600, expand=True)]))
-        rows.append(ft.Text(S.METHOD_LINE.format(method=item.method), size=14, color=T.TEXT))
-        if item.hazard_when is not None:
-            rows.append(ft.Text(S.LEVEL_LINE.format(level=LEVEL_LABELS[level]), size=14, color=T.MUTED))
-            if level == HAZARD:
-                rows.append(ft.Text(S.HAZARD_LEVEL.format(severity=self.state.item_severity_text(item)), size=14,
-                                    color=T.MUTED))
-        for b in item.basis:
-            line = S.BASIS_LINE.format(doc=b.doc, article=f" {b.article}" if b.article else "",
-                                       status=BASIS_STATUS.get(b.status, b.status))
-            rows.append(ft.Text(line, size=14, color=T.MUTED, selectable=True))
-        self.basis_panel.controls = rows
-        self.basis_box.visible = self.show_basis
-
     def show_error(self, message: str) -> None:
         self.error.value, self.error.visible = message, True
         self.error.update()
 
-    def toggle_basis(self) -> None:
+    async def toggle_basis(self) -> None:
         self.show_basis = not self.show_basis
-        self.render()
+        await self.show()
 
     # -- saving (the AnswerHost side) ---------------------------------------------------------
     async def save_field(self, *, advance: bool, item: Item, field: ft.TextField | None) -> bool:
@@ -254,44 +273,64 @@ class RunScreen:
             return True
         return await self.save(raw, advance=advance, item=item)
 
-    async def save(self, value: Any, *, advance: bool, item: Item | None) -> bool:
-        """Persist an answer for ``item`` at once; on a new hazard open the hazard sheet."""
+    async def save(self, value: Any, *, advance: bool, item: Item | None, withdraw: bool = False) -> bool:
+        """Persist an answer for ``item`` at once; on a new hazard open the hazard sheet.
+
+        :param withdraw: the inspector confirmed withdrawing hazards they had written up.
+        """
         if self.locked or item is None:
             return False
+        asked: WithdrawalNeedsConfirm | None = None
         async with self.lock:
             current = self.state.answers.get(item.id)
             if current is not None and not advance and same_answer(current.value, value):
                 return True  # e.g. the blur that follows Enter: already saved
             before = set(self.state.hazards)
             try:
-                self.state = await self.ui.call(self.device.inspections.answer, self.inspection_id, item.id, value)
+                self.state = await self.ui.call(self.device.inspections.answer, self.inspection_id, item.id, value,
+                                                withdraw=withdraw)
+            except WithdrawalNeedsConfirm as exc:
+                asked = exc
             except AnXunError as exc:
                 if self.item is not None and self.item.id == item.id:
                     self.error.value, self.error.visible = message_for(exc), True
                     self.ui.page.update()
                 return False
-            if self.item is None or self.item.id != item.id:
-                # The inspector already moved on (a blur that landed late): keep the screen — and
-                # whatever is being typed into the current field — as it is; refresh progress only.
-                self.render_progress()
-                self.ui.page.update()
-                return True
-            self.error.value, self.error.visible = "", False
-            hazard = self.state.hazards.get(item.id)
-            new_hazard = hazard is not None and item.id not in before
-            if advance and hazard is not None and (new_hazard or hazard.id not in self.ui.seen_hazards):
-                await self.open_hazard(hazard)
-                return True
+            if asked is None:
+                if self.item is None or self.item.id != item.id:
+                    # The inspector already moved on (a blur that landed late): keep the screen — and
+                    # whatever is being typed into the current field — as it is; refresh progress only.
+                    self.render_progress()
+                    self.ui.page.update()
+                    return True
+                self.error.value, self.error.visible = "", False
+                hazard = self.state.hazards.get(item.id)
+                new_hazard = hazard is not None and item.id not in before
+                if advance and hazard is not None and (new_hazard or hazard.id not in self.ui.seen_hazards):
+                    await self.open_hazard(hazard)
+                    return True
+        if asked is not None:
+            return await self.confirm_withdrawal(asked, value, advance=advance, item=item)
         if advance:
             await self.advance(item)
         else:
             if item.kind == "photo" or (self.neighbour(1) is not None) != self.shown_next:
-                self.render()  # skip logic changed what comes next
+                await self.show(update=False)  # skip logic changed what comes next
             else:
                 self.render_progress()
                 self.render_status()
             self.ui.page.update()
         return True
+
+    async def confirm_withdrawal(self, asked: WithdrawalNeedsConfirm, value: Any, *, advance: bool,
+                                 item: Item) -> bool:
+        """Ask before withdrawing written-up hazards; on 保留原答案 the screen shows the saved answer again."""
+        if await W.confirm(self.ui.page, title=S.WITHDRAW_TITLE, body=S.WITHDRAW_BODY.format(message=asked.message),
+                           yes=S.WITHDRAW_CONFIRM, no=S.KEEP_ANSWER):
+            return await self.save(value, advance=advance, item=item, withdraw=True)
+        if self.item is not None and self.item.id == item.id:
+            await self.show()  # the ticks or the field go back to what is saved
+        return False
 
     async def add_photos(self, item: Item) -> None:
         """Photos for a photo item: each stored, linked and added to the answer by the service."""
@@ -302,8 +341,7 @@ class RunScreen:
             self.show_error(message_for(exc))
         finally:
             self.state = await self.ui.call(self.device.inspections.state, self.inspection_id)
-            self.render()
-            self.ui.page.update()
+            await self.show()
 
     async def confirm_photos(self, item: Item) -> None:
         """不拍照，跳过 / 确认: an empty answer, or keep the photos already in the answer."""
@@ -311,69 +349,3 @@ class RunScreen:
             await self.advance(item)
         else:
             await self.save([], advance=True, item=item)
-
-    # -- moving -------------------------------------------------------------------------------
-    async def open_hazard(self, hazard: Hazard) -> None:
-        nxt = self.neighbour(1)
-        if nxt is not None:
-            await self.ui.call(self.device.inspections.set_position, self.inspection_id, nxt.id)
-        self.ui.seen_hazards.add(hazard.id)
-        await self.ui.go(f"/hazard/{hazard.id}")
-
-    async def advance(self, item: Item) -> None:
-        """Go to the item after ``item`` (no-op if the screen already left ``item``)."""
-        if self.item is None or self.item.id != item.id:
-            return
-        nxt = self.neighbour(1)
-        if nxt is not None:
-            self.item = nxt
-            self.error.visible = False
-            await self.ui.call(self.device.inspections.set_position, self.inspection_id, nxt.id)
-        self.render()
-        self.ui.page.update()
-
-    async def on_next(self) -> None:
-        item, shown = self.item, self.input
-        if item is None or shown is None:
-            return
-        if self.locked:
-            await self.advance(item)
-            return
-        if shown.field is not None and not await self.save_field(advance=False, item=item, field=shown.field):
-            return
-        # What is ticked on screen is the answer, even if a tick's own save is still on its way
-        # (save() serialises them and skips an unchanged value); none ticked means 无.
-        if item.kind == "multi_choice" and not await self.save(shown.ticked(), advance=False, item=item):
-            return
-        hazard = self.state.hazards.get(item.id)
-        if hazard is not None and hazard.id not in self.ui.seen_hazards:
-            await self.open_hazard(hazard)
-            return
-        await self.advance(item)
-
-    async def on_prev(self) -> None:
-        item, shown = self.item, self.input
-        if item is not None and shown is not None and shown.field is not None and not self.locked:
-            saved = await self.save_field(advance=False, item=item, field=shown.field)
-            if not saved and (shown.field.value or "").strip():
-                return  # the refused value stays in the field with its message; nothing is lost
-        prev = self.neighbour(-1)
-        if prev is None:
-            return
-        self.item = prev
-        self.error.visible = False
-        if not self.locked:
-            await self.ui.call(self.device.inspections.set_position, self.inspection_id, prev.id)
-        self.render()
-        self.ui.page.update()
-
-    async def on_manual_hazard(self) -> None:
-        """A hazard seen on site that no checklist item covers (现场发现)."""
-        try:
-            hazard = await self.ui.call(self.device.hazards.create, site_id=self.state.site.id,
-                                        inspection_id=self.inspection_id, description=S.OTHER_HAZARD_DESCRIPTION)
-        except AnXunError as exc:
-            self.show_error(message_for(exc))
-            return
-        self.ui.seen_hazards.add(hazard.id)
-        await self.ui.go(f"/hazard/{hazard.id}")

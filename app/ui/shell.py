@@ -24,7 +24,7 @@ from . import strings as S
 from . import theme as T
 from . import widgets as W
 from .connectivity import ConnectivityWatch
-from .drafts import ReviewDraft, SignatureDraft, SiteDraft
+from .drafts import OtherHazardDraft, ReviewDraft, SignatureDraft, SiteDraft
 from .errors import describe, guard, report, snack
 from .photo_picker import PhotoPicker
 from .sync_badge import SyncPanel
@@ -73,6 +73,8 @@ class AppUI:
         self.signature_drafts: dict[str, SignatureDraft] = {}
         #: by hazard id
         self.review_drafts: dict[str, ReviewDraft] = {}
+        #: 记录其他隐患 not yet saved, by inspection id
+        self.other_hazard_drafts: dict[str, OtherHazardDraft] = {}
         #: the 隐患台账 filters, kept while the inspector moves between list and detail
         self.ledger_filter = LedgerFilter()
 
@@ -217,12 +219,15 @@ class AppUI:
     # -- scaffolding ------------------------------------------------------------------------
     def view(self, title: str, controls: list[ft.Control], *, parent: str | None = "/",
              actions: list[ft.Control] | None = None, scroll: bool = True,
-             padding: int = 12, max_width: int | None = 760, strip: bool = True) -> ft.View:
+             padding: int = 12, max_width: int | None = 760, strip: bool = True,
+             bottom: list[ft.Control] | None = None) -> ft.View:
         """A screen: AppBar with a back button to ``parent``, the sync strip, a centred column of content.
 
         :param parent: the route the back arrow goes to, e.g. ``/ledger``; ``None`` = no arrow (home).
         :param max_width: content width on a tablet, e.g. ``760``; ``None`` = the full width.
         :param strip: False on a screen that shows ``sync_card()`` instead (home): said once.
+        :param bottom: the screen's main actions (下一题, 返回检查, 完成检查): a bar under the
+            scrolling content, never below the fold.
         """
         leading = None
         if parent is not None:
@@ -236,10 +241,18 @@ class AppUI:
                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         content: ft.Control = body
         width = (self.page.width or 0) - 2 * padding
-        if max_width and self.wide and width > max_width:
+        centred = bool(max_width and self.wide and width > max_width)
+        if centred:
             content = ft.Row([ft.Container(body, width=max_width, expand=False)],
                              alignment=ft.MainAxisAlignment.CENTER, expand=True,
                              vertical_alignment=ft.CrossAxisAlignment.START)
+        bars: list[ft.Control] = []
+        if bottom:
+            bar: ft.Control = ft.Row(bottom, spacing=10)
+            if centred:
+                bar = ft.Row([ft.Container(bar, width=max_width)], alignment=ft.MainAxisAlignment.CENTER)
+            bars.append(ft.Container(bar, bgcolor=T.BG, padding=ft.Padding.only(top=8), key="bottom-bar",
+                                     border=ft.Border.only(top=ft.BorderSide(1, T.BORDER))))
         v = ft.View(
             route=self.page.route,
             appbar=ft.AppBar(
@@ -247,7 +260,7 @@ class AppUI:
                 leading=leading, automatically_imply_leading=False,
                 bgcolor=T.PRIMARY, color=T.ON_PRIMARY, actions=actions or [],
             ),
-            controls=[*top, content],
+            controls=[*top, content, *bars],
             padding=padding,
             bgcolor=T.BG,
         )

@@ -1,4 +1,6 @@
-"""Site picker: Chinese substring search, filter by kind and grid, and the 新建场所 form."""
+"""Site picker: search by name, address, kind or several words at once (a clear button empties
+it), filters folded behind one button, and the 新建场所 form. Picking a site goes straight into
+its inspection when one checklist fits it."""
 
 from __future__ import annotations
 
@@ -7,13 +9,15 @@ import logging
 
 import flet as ft
 
-from app.services import SITE_FIELDS, AnXunError, Site
+from app.services import SITE_FIELDS, AnXunError, Checklist, Site, phone_problem
 
 from . import strings as S
 from . import theme as T
 from . import widgets as W
+from .choose_checklist import open_site, start_on
 from .drafts import SiteDraft
 from .errors import guard, message_for
+from .filters import Active, FilterBar
 from .shell import AppUI
 
 log = logging.getLogger(__name__)
@@ -30,19 +34,34 @@ async def build(ui: AppUI) -> ft.View:
     kinds = list(device.sites.kinds)
     query: dict[str, str | None] = {"text": "", "kind": None, "grid": None}
     latest = 0
-    results = ft.Column(spacing=8)
+    results = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
     count = ft.Text("", color=T.MUTED, size=14)
+
+    #: checklists that fit each kind shown, e.g. ``{"群租房": [group_rental, lifeline]}``
+    fitting: dict[str, list[Checklist]] = {}
 
     def site_card(site: Site) -> ft.Control:
         sub = " · ".join(x for x in (site.kind, site.grid) if x)
-        return W.card(
-            ft.Column([
-                ft.Text(site.name, size=17, weight=ft.FontWeight.W_700, color=T.TEXT),
-                ft.Text(sub, size=15, color=T.PRIMARY),
-                ft.Text(site.address or S.NO_ADDRESS, size=14, color=T.MUTED),
-            ], spacing=2),
-            on_click=ui.go_handler(f"/site/{site.id}"),
-        )
+
+        async def pick(_e: ft.Event) -> None:
+            await open_site(ui, site.id)
+
+        def start(checklist_id: str):  # noqa: ANN202 - a click handler
+            async def handler(_e: ft.Event) -> None:
+                await start_on(ui, site.id, checklist_id)
+
+            return handler
+
+        rows: list[ft.Control] = [
+            ft.Text(site.name, size=17, weight=ft.FontWeight.W_700, color=T.TEXT),
+            ft.Text(sub, size=15, color=T.PRIMARY),
+            ft.Text(site.address or S.NO_ADDRESS, size=14, color=T.MUTED),
+        ]
+        lists = fitting.get(site.kind, [])
+        if len(lists) > 1:  # its checklists on the card: site and checklist in one tap
+            rows.append(ft.Row([W.button(S.START_CHECKLIST.format(title=c.title), start(c.id), variant="outlined",
+                                         height=T.TOUCH, size=15) for c in lists], wrap=True, spacing=8))
+        return W.card(ft.Column(rows, spacing=2), on_click=pick)
 
     async def refresh(update: bool = True) -> None:
         nonlocal latest
@@ -54,38 +73,64 @@ async def build(ui: AppUI) -> ft.View:
             return  # a newer search is on its way
         more = len(sites) > LIMIT
         sites = sites[:LIMIT]
+        for kind in {s.kind for s in sites} - fitting.keys():
+            fitting[kind] = await ui.call(device.inspections.checklists_for, kind)
         results.controls = [site_card(s) for s in sites] or [ft.Text(S.NO_SITES, color=T.MUTED, size=15)]
         count.value = S.SITES_COUNT_CAPPED.format(limit=LIMIT) if more else S.SITES_COUNT.format(n=len(sites))
+        active: list[Active] = []
+        if query["kind"]:
+            active.append((query["kind"], lambda: set_filter(kind=None)))
+        if query["grid"]:
+            active.append((query["grid"], lambda: set_filter(grid=None)))
+        bar.show_active(active)
         if update:
-            results.update()
-            count.update()
+            ui.page.update()
+
+    async def set_filter(**change: str | None) -> None:
+        query.update(change)
+        if "kind" in change:
+            for chip in kind_chips.controls:
+                chip.selected = chip.data == (change["kind"] or S.ALL)
+        if "grid" in change:
+            grid_filter.content.value = change["grid"] or S.ALL
+        await refresh()
 
     async def on_text(e: ft.Event) -> None:
         query["text"] = e.control.value or ""
+        clear.visible = bool(query["text"])
         await refresh()
 
     async def on_kind(key: str) -> None:
-        query["kind"] = None if key == S.ALL else key
-        await refresh()
+        await set_filter(kind=None if key == S.ALL else key)
 
     async def on_grid(e: ft.Event) -> None:
         v = e.control.value
-        query["grid"] = None if v in (None, S.ALL) else v
+        await set_filter(grid=None if v in (None, S.ALL) else v)
+
+    async def clear_search(_e: ft.Event) -> None:
+        search.value, query["text"], clear.visible = "", "", False
         await refresh()
 
+    clear = ft.Semantics(label=S.CLEAR_SEARCH, button=True, visible=False, content=ft.IconButton(
+        icon=ft.Icons.CLOSE, on_click=guard(clear_search), width=T.TOUCH, height=T.TOUCH))
     search = W.field(S.SEARCH_SITES, on_change=on_text)
     search.prefix_icon = ft.Icons.SEARCH
+    search.suffix_icon = clear
+    kind_chips = W.choice_chips([(S.ALL, S.ALL_KINDS)] + [(k, k) for k in kinds], S.ALL, on_kind)
+    grid_filter = W.filter_dropdown(S.GRID, None, [(g, g) for g in grids], on_grid, all_text=S.ALL_GRIDS,
+                                    width=220, text_size=16)
+    bar = FilterBar([kind_chips, grid_filter])
     await refresh(update=False)
     body = [
-        W.button(S.NEW_SITE, ui.go_handler("/sites/new"), icon=ft.Icons.ADD_LOCATION_ALT_OUTLINED),
         search,
-        W.choice_chips([(S.ALL, S.ALL_KINDS)] + [(k, k) for k in kinds], S.ALL, on_kind),
-        W.filter_dropdown(S.GRID, None, [(g, g) for g in grids], on_grid, all_text=S.ALL_GRIDS, width=220,
-                          text_size=16),
+        bar.control,
         count,
         results,
     ]
-    return ui.view(S.PICK_SITE_TITLE, body, parent="/")
+    return ui.view(S.PICK_SITE_TITLE, body, parent="/", actions=[
+        ft.TextButton(content=ft.Text(S.NEW_SITE, color=T.ON_PRIMARY, size=17, weight=ft.FontWeight.W_700),
+                      icon=ft.Icons.ADD_LOCATION_ALT_OUTLINED, icon_color=T.ON_PRIMARY,
+                      on_click=guard(ui.go_handler("/sites/new")), height=T.TOUCH)])
 
 
 async def build_new(ui: AppUI) -> ft.View:
@@ -106,7 +151,14 @@ async def build_new(ui: AppUI) -> ft.View:
     address = draft_field("address", SITE_FIELDS["address"])
     grid = draft_field("grid", SITE_FIELDS["grid"], hint=S.GRID_HINT)
     contact = draft_field("contact", SITE_FIELDS["contact_name"])
-    phone = draft_field("phone", SITE_FIELDS["contact_phone"], keyboard=ft.KeyboardType.PHONE)
+    phone = draft_field("phone", SITE_FIELDS["contact_phone"], keyboard=ft.KeyboardType.PHONE, hint=S.PHONE_HINT)
+
+    async def check_phone_now(_e: ft.Event) -> None:
+        problem = phone_problem(phone.value or "")
+        phone.error = problem
+        phone.update()
+
+    phone.on_blur = guard(check_phone_now)
     gps = ft.Text(S.GPS_NONE, color=T.MUTED, size=14)
     if form.lat is not None and form.lon is not None:
         gps.value = S.GPS_AT.format(lat=form.lat, lon=form.lon)
@@ -130,6 +182,8 @@ async def build_new(ui: AppUI) -> ft.View:
             problems.append(S.NEED_SITE_NAME)
         if not form.kind:
             problems.append(S.NEED_SITE_KIND)
+        if phone_problem(phone.value or ""):
+            problems.append(phone_problem(phone.value or "") or "")
         if problems:
             err.value, err.visible = S.LIST_SEPARATOR.join(problems), True
             return
@@ -142,7 +196,7 @@ async def build_new(ui: AppUI) -> ft.View:
             err.value, err.visible = message_for(exc), True
             return
         ui.site_draft = SiteDraft()  # saved: the next new site starts empty
-        await ui.go(f"/site/{site.id}")
+        await open_site(ui, site.id)
 
     async def locate() -> None:
         pos = await _gps_position()

@@ -1,5 +1,6 @@
 """The controls screens are built from: big touch-friendly buttons, fields, chips, pills, cards,
-the date picker.
+a yes/no question in a dialog, and the arithmetic that keeps a row of buttons readable at every
+text size.
 
 Every factory that takes a handler wraps it in ``errors.guard``, so an error a screen did not
 expect is reported in a snack bar instead of crashing the session; a screen that builds a Flet
@@ -8,6 +9,7 @@ control with a handler itself wraps it the same way.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable
 from datetime import date, datetime
@@ -15,7 +17,7 @@ from typing import Any
 
 import flet as ft
 
-from app.services import MAJOR, SEVERITY_SHORT, format_local, local_day, local_midnight
+from app.services import MAJOR, SEVERITY_SHORT, format_local
 
 from . import strings as S
 from . import theme as T
@@ -30,50 +32,66 @@ def mounted(control: ft.BaseControl) -> bool:
         return False
 
 
-def picked_date(value: Any) -> date | None:
-    """A DatePicker value as a calendar date. Flet 1.0.5 sends datetimes as UTC (tz-aware): a day
-    picked in a UTC+8 browser arrives as 16:00 the previous day, so it is read in UTC+8."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return local_day(value) if value.tzinfo else value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+async def confirm(page: ft.Page, *, title: str, body: str, yes: str, no: str, danger: bool = True) -> bool:
+    """Ask a yes/no question in a dialog; True when ``yes`` was tapped (dismissing it is a no).
 
-
-def picker_value(d: date) -> datetime:
-    """``d`` as a DatePicker value: midnight in UTC+8 (the inverse of ``picked_date``)."""
-    return local_midnight(d)
-
-
-def date_picker(on_pick: Callable[[date], Any], *, value: date | None = None,
-                help_text: str = S.PICK_DATE) -> ft.DatePicker:
-    """A date picker dialog (open it with ``page.show_dialog``); ``on_pick(day)`` gets the day picked.
-
-    :param value: the day it opens on, e.g. the current 整改期限; ``None`` = today.
+    :param yes: e.g. ``撤销隐患``; ``no`` e.g. ``保留原答案`` (the safe choice, first).
     """
-    async def changed(e: ft.Event) -> None:
-        day = picked_date(e.control.value)
-        if day is not None:
-            result = on_pick(day)
-            if inspect.isawaitable(result):
-                await result
+    answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    dialog = ft.AlertDialog(modal=True, title=ft.Text(title, size=19, weight=ft.FontWeight.W_700, color=T.TEXT),
+                            content=ft.Text(body, size=16, color=T.TEXT))
 
-    return ft.DatePicker(
-        value=picker_value(value) if value is not None else None,
-        first_date=picker_value(date(2000, 1, 1)), last_date=picker_value(date(2100, 12, 31)),
-        on_change=guard(changed), help_text=help_text, cancel_text=S.CANCEL, confirm_text=S.CONFIRM,
-    )
+    def answer(value: bool) -> Callable[[Any], Any]:
+        async def handler(_e: Any = None) -> None:
+            close_dialog(dialog)
+            if not answered.done():
+                answered.set_result(value)
+
+        return handler
+
+    dialog.actions = [button(no, answer(False), variant="outlined"),
+                      button(yes, answer(True), variant="danger" if danger else "filled")]
+    dialog.on_dismiss = guard(answer(False))
+    page.show_dialog(dialog)
+    return await answered
+
+
+def close_dialog(dialog: ft.DialogControl) -> None:
+    """Close ``dialog`` itself (``page.pop_dialog`` closes the topmost one, which may be a toast)."""
+    if dialog.open:
+        dialog.open = False
+        if mounted(dialog):
+            dialog.update()
+
+
+#: Horizontal room a button needs beyond its label: padding 2 × 18, an icon and its gap.
+BUTTON_CHROME = 36
+ICON_ROOM = 30
+
+
+def label_width(label: str, size: float, *, icon: bool = False) -> float:
+    """About how wide a button with ``label`` drawn at ``size`` px is: a CJK glyph is 1 em, other
+    characters about 0.6 em, plus the padding and the icon."""
+    em = sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in label)
+    return em * size + BUTTON_CHROME + (ICON_ROOM if icon else 0)
+
+
+def fits_in_row(labels: list[str], width: float, size: float, *, gap: float = 10, icon: bool = False) -> bool:
+    """Whether ``labels`` fit side by side as equal buttons across ``width`` px, each on one line."""
+    if not labels:
+        return True
+    each = (width - gap * (len(labels) - 1)) / len(labels)
+    return all(label_width(label, size, icon=icon) <= each for label in labels)
 
 
 def button(label: str, on_click: Handler | None = None, *, variant: str = "filled", icon: Any = None,
-           height: int = 52, expand: bool | int | None = None, disabled: bool = False,
+           height: int | None = 52, expand: bool | int | None = None, disabled: bool = False,
            width: float | None = None, key: str | None = None, data: Any = None,
            size: float = 17) -> ft.Control:
     """A large button whose accessible name is ``label`` (tests find it by role + name).
 
-    :param variant: ``filled``, ``outlined``, ``text``, ``danger``, ``ok`` or ``selected``.
+    :param variant: ``filled``, ``outlined``, ``text``, ``danger``, ``ok``, ``selected``, or
+        ``warn`` (an outlined answer that records a hazard: red outline and text).
     """
     content = ft.Text(label, size=size, weight=ft.FontWeight.W_600, text_align=ft.TextAlign.CENTER)
     shape = ft.RoundedRectangleBorder(radius=10)
@@ -86,9 +104,10 @@ def button(label: str, on_click: Handler | None = None, *, variant: str = "fille
                                                     color=T.ON_PRIMARY), **common)
     if variant == "text":
         return ft.TextButton(style=ft.ButtonStyle(shape=shape, padding=pad, color=T.PRIMARY), **common)
+    warn = variant == "warn"
     return ft.OutlinedButton(
-        style=ft.ButtonStyle(shape=shape, padding=pad, color=T.TEXT,
-                             side=ft.BorderSide(2, T.PRIMARY)),
+        style=ft.ButtonStyle(shape=shape, padding=pad, color=T.DANGER if warn else T.TEXT,
+                             side=ft.BorderSide(2, T.DANGER if warn else T.PRIMARY)),
         **common,
     )
 
@@ -206,10 +225,14 @@ def choice_chips(options: list[tuple[str, str]], selected: str | None, on_pick: 
 
 
 def checkbox(label: str, value: bool, on_change: Handler, *, data: Any = None, disabled: bool = False,
-             size: float = 17) -> ft.Checkbox:
-    """A checkbox as tall as a finger, its label the accessible name."""
+             size: float = 17, colour: str | None = None) -> ft.Checkbox:
+    """A checkbox as tall as a finger, its label the accessible name.
+
+    :param colour: the label's colour, e.g. ``T.DANGER`` for an option that records a hazard.
+    """
     return ft.Checkbox(label=label, value=value, data=data, on_change=guard(on_change), disabled=disabled,
-                       label_style=ft.TextStyle(size=size, color=T.TEXT), height=T.TOUCH)
+                       label_style=ft.TextStyle(size=size, color=colour or T.TEXT), height=T.TOUCH,
+                       border_side=ft.BorderSide(2, colour) if colour else None)
 
 
 def switch(label: str, value: bool, on_change: Handler) -> ft.Switch:

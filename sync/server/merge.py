@@ -6,7 +6,9 @@
    clock, so a device whose clock runs hours fast cannot win against later edits.
 2. **A hazard's status only moves along the lifecycle, from the server's status**, in the order
    changes arrive (HLCs do not apply): a move that does not follow from it is discarded.
-   Closing (合格) or reopening (不合格) also needs a 复查 record with that result.
+   Closing (合格) or reopening (不合格) also needs a 复查 record with that result that meets
+   the closing rules (``app.domain.closing``): 合格 with a review photo linked before the move
+   arrives, 不合格 with a reason, and a 疑似重大 hazard never closed by whoever found it.
 3. **A completed inspection is sealed** (``locks``): its fields, answers and signature, and its
    hazards' signed fields, never change again. Office decisions are separate records.
 4. **Deleting a hazard** (a corrected answer withdrew it) wins; the record stays as a tombstone.
@@ -25,8 +27,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.domain.closing import identities, review_problems
 from app.domain.lifecycle import CLOSED, PENDING, REVIEW_STEPS, IllegalTransition, check_transition
 from sync.hlc import Hlc
 from sync.protocol import UPSERT_ENTITIES, ChangeIn
@@ -191,12 +194,31 @@ def _refusal(batch: Batch, hazard: dict[str, Any], wanted: str) -> str | None:
         return exc.message
     if (hazard["status"], wanted) in REVIEW_STEPS:
         passed = wanted == CLOSED
-        found = batch.conn.execute(select(reviews.c.id).where(
+        found = batch.conn.execute(select(reviews.c.id, reviews.c.note, reviews.c.sv_created_by).where(
             reviews.c.hazard_id == hazard["id"], reviews.c.passed.is_(passed), reviews.c.sv_deleted_at.is_(None)
-        ).limit(1)).first()
-        if found is None:
+        ).order_by(reviews.c.sv_received_at.desc())).all()
+        if not found:
             return f"“{wanted}”需要一条{'合格' if passed else '不合格'}的复查记录"
+        return _closing_refusal(batch, hazard, passed, found)
     return None
+
+
+def _closing_refusal(batch: Batch, hazard: dict[str, Any], passed: bool, found: list[Any]) -> str | None:
+    """The closing rules (``app.domain.closing``) over the 复查 records that decide the move: None
+    when one of them satisfies them. The finder is the account that sent the hazard and the
+    inspection's inspector; the reviewer is the account that sent the 复查."""
+    inspection = batch.load("inspection", hazard["inspection_id"]) if hazard["inspection_id"] else None
+    finder = identities(hazard["sv_created_by"], inspection["inspector_id"] if inspection else None)
+    problems: list[str] = []
+    for review in found:
+        photos = batch.conn.execute(select(func.count()).select_from(photo_links).where(
+            photo_links.c.owner_kind == "review", photo_links.c.owner_id == review.id,
+            photo_links.c.sv_deleted_at.is_(None))).scalar_one()
+        problems = review_problems(severity=hazard["severity"], passed=passed, photos=photos, note=review.note,
+                                   finder=finder, reviewer=identities(review.sv_created_by))
+        if not problems:
+            return None
+    return "；".join(problems)
 
 
 def _delete(batch: Batch, spec: Spec, change: ChangeIn, current: dict[str, Any] | None) -> list[str]:

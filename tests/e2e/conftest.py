@@ -4,8 +4,9 @@ tablet sizes, a real JPEG. The machinery itself is in ``harness.py``."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from .harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     NO_CHROMIUM,
-    VIEWPORTS,
+    SCREEN_SIZES,
     AppServer,
     FlutterPage,
     NetLog,
@@ -50,6 +51,33 @@ def app_server(tmp_path: Path) -> Iterator[AppServer]:
         yield server
 
 
+@pytest.fixture()
+def seeded_app(tmp_path: Path):  # noqa: ANN201
+    """``seeded_app(seed) -> (AppServer, what seed returned)``: the app on a data folder that
+    ``seed(device)`` filled first through the services (the demo sites are there already)."""
+    from app.demo import seed_demo
+    from app.services import open_device
+
+    started = []
+
+    def start(seed: Callable[[Any], Any] = lambda device: None) -> tuple[AppServer, Any]:
+        data = tmp_path / f"data{len(started)}"
+        device = open_device(data)
+        try:
+            seed_demo(device)
+            made = seed(device)
+        finally:
+            device.close()
+        context = running_app(data, tmp_path / f"app{len(started)}.log")
+        server = context.__enter__()
+        started.append(context)
+        return server, made
+
+    yield start
+    for context in started:
+        context.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201
     if not Path(CHROMIUM).exists():
@@ -67,13 +95,14 @@ def browser():  # noqa: ANN201
 @pytest.fixture()
 def make_page(browser):  # noqa: ANN001, ANN201
     """``make_page("390x844", shots_dir) -> (FlutterPage, NetLog)``; the last screen of each page is
-    saved as ``zz-last.png`` to see where a failed test stopped."""
+    saved as ``zz-last.png`` to see where a failed test stopped. Other keywords go to the browser
+    context, e.g. ``timezone_id="UTC"``."""
     contexts = []
     pages: list[FlutterPage] = []
 
-    def make(size: str, shots: Path) -> tuple[FlutterPage, NetLog]:
-        w, h = VIEWPORTS[size]
-        ctx = browser.new_context(viewport={"width": w, "height": h}, locale="zh-CN")
+    def make(size: str, shots: Path, **context: Any) -> tuple[FlutterPage, NetLog]:
+        w, h = SCREEN_SIZES[size]
+        ctx = browser.new_context(viewport={"width": w, "height": h}, locale="zh-CN", **context)
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(15_000)

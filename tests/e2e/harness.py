@@ -26,14 +26,13 @@ NO_CHROMIUM = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 #: Screenshots and other artefacts of browser runs.
 OUT = REPO / "test-output"
 VIEWPORTS = {"390x844": (390, 844), "820x1180": (820, 1180)}
-#: The checklist item id shown on the run screen (e.g. ``HR-12a``), read from the semantics tree.
+#: Every screen is photographed at these sizes (the smallest phone we support, a common phone, a tablet).
+SCREEN_SIZES = {"360x800": (360, 800), **VIEWPORTS}
+#: The id of the checklist item on the run screen (e.g. ``HR-12a``): never shown to the inspector,
+#: it is the question's semantics identifier (Flutter writes it as ``flt-semantics-identifier``).
 JS_ITEM = """() => {
-  const r = /^(LC|GR|HR|HW)-[0-9A-Za-z]+$/;
-  for (const e of document.querySelectorAll('flt-semantics')) {
-    const t = e.textContent.trim();
-    if (r.test(t)) return t;
-  }
-  return null;
+  const e = document.querySelector('flt-semantics[flt-semantics-identifier]');
+  return e ? e.getAttribute('flt-semantics-identifier') : null;
 }"""
 #: Requests allowed to fail: Flutter's CJK fallback-font probes (served from our origin with
 #: no_cdn, never shipped; 404) and the Rive runtime the bundled web client tries to fetch from
@@ -108,8 +107,9 @@ class AppServer:
         return self.data / "anxun.db"
 
 
-def start_app(data: Path, log: Path) -> AppServer:
-    port = free_port()
+def start_app(data: Path, log: Path, *, port: int | None = None) -> AppServer:
+    """The app in a subprocess on ``port`` (a free one by default), once it listens."""
+    port = port or free_port()
     env = dict(os.environ)
     env.pop("FLET_APP_STORAGE_DATA", None)
     env["PYTHONUNBUFFERED"] = "1"
@@ -189,6 +189,11 @@ class FlutterPage:
     def button(self, name: str, exact: bool = True) -> Any:
         return self.page.get_by_role("button", name=name, exact=exact)
 
+    def site_card(self, name: str) -> Any:
+        """A site's card in the site list: a button, or a group when its checklists are offered on it."""
+        pattern = re.compile(re.escape(name))
+        return self.page.get_by_role("button", name=pattern).or_(self.page.get_by_role("group", name=pattern)).first
+
     def click(self, name: str, *, timeout: float = 10_000) -> None:
         b = self.button(name).last
         b.wait_for(timeout=timeout)
@@ -227,6 +232,19 @@ class FlutterPage:
                 continue
         raise AssertionError(f"could not type into {label!r}")
 
+    def shows(self, text: str) -> bool:
+        """Whether some node on screen shows ``text`` (its text or its accessible name)."""
+        return self.page.evaluate(
+            "(t) => Array.from(document.querySelectorAll('flt-semantics'))"
+            ".some(e => e.textContent.includes(t) || (e.getAttribute('aria-label') || '').includes(t))", text)
+
+    def in_viewport(self, locator: Any) -> bool:
+        """Whether ``locator`` is wholly on screen, without scrolling."""
+        box = locator.bounding_box()
+        vh = self.page.viewport_size["height"]
+        vw = self.page.viewport_size["width"]
+        return bool(box and box["y"] >= 0 and box["y"] + box["height"] <= vh and box["x"] + box["width"] <= vw)
+
     def texts(self) -> list[str]:
         return self.page.evaluate(
             "() => Array.from(document.querySelectorAll('flt-semantics'))"
@@ -238,8 +256,10 @@ class FlutterPage:
         """The id of the checklist item on screen, e.g. ``GR-00b``."""
         return self.page.evaluate(JS_ITEM)
 
-    def reveal(self, locator: Any) -> dict:
-        """Scroll the Flutter page (mouse wheel) until ``locator`` is inside the viewport.
+    def reveal(self, locator: Any, *, above: float = 0, need: float | None = None) -> dict:
+        """Scroll the Flutter page (mouse wheel) until ``locator`` is inside the viewport (and
+        ``above`` px clear of its bottom edge, e.g. above the bottom bar of actions); with ``need``,
+        only its top ``need`` px must be (e.g. the part of a signature pad a test draws on).
 
         After each wheel step, wait (bounded) until the target is in view or has moved, i.e. the
         scroll took effect; no fixed sleeps. At most 20 steps; stops early when scrolling no longer
@@ -248,7 +268,11 @@ class FlutterPage:
         vw = self.page.viewport_size["width"]
 
         def in_view(box: dict | None) -> bool:
-            return bool(box and box["y"] >= 60 and box["y"] + box["height"] <= vh - 10)
+            if not box:
+                return False
+            if need:  # Flutter clips a node's box to what shows: ``need`` px of it must show
+                return box["y"] >= 60 and box["height"] >= need and box["y"] + need <= vh - 10 - above
+            return box["y"] >= 60 and box["y"] + box["height"] <= vh - 10 - above
 
         box = locator.bounding_box()
         for _ in range(20):

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.findings import finding_text
+from app.domain.vocab import GENERAL
 from checklists.kinds import HAZARD
 from checklists.schema import Checklist, Item
 from tests.answers import safe_answer as _safe_answer
@@ -20,12 +21,13 @@ from tests.answers import safe_answer as _safe_answer
 
 def hazard_item(checklist: Checklist) -> Item:
     """The item the test raises its hazard on: the first always-visible yes/no item whose own
-    answer makes a 隐患 (not a 综合判定 element, not prefilled) and that needs a photo (so
-    completion really depends on the uploaded photo)."""
+    answer makes a 一般 隐患 (not a 综合判定 element, not prefilled) and that needs a photo (so
+    completion really depends on the uploaded photo). 一般, so that the same inspector may close
+    it after 复查 (a 疑似重大 hazard never is closed by its finder)."""
     candidates = [i for i in checklist.items
                   if i.kind == "yes_no_na" and i.applies_if is None and i.hazard_when is not None
                   and i.hazard_when.equals in ("是", "否") and i.level == HAZARD and i.element is None
-                  and i.prefill is None]
+                  and i.prefill is None and i.severity == GENERAL]
     with_photo = [i for i in candidates if i.photo_required]
     return (with_photo or candidates)[0]
 

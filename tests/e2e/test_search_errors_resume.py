@@ -41,25 +41,27 @@ def test_search_filters_sites_refuses_a_bad_number_inline_and_resumes_at_the_sam
         fp.click(S.NEW_INSPECTION, timeout=30_000)
         fp.wait_text(sites(2))
 
-    with step("Chinese substring search, then the kind filter"):
+    with step("Chinese substring search, then the kind filter (folded behind 筛选)"):
         fp.fill(S.SEARCH_SITES, "荷花")
         fp.wait_text(sites(1))
-        assert page.get_by_role("button", name=re.compile("荷花池街道12号群租房")).count() == 1
+        assert fp.site_card("荷花池街道12号群租房").count() == 1
         fp.shot("search")
         fp.fill(S.SEARCH_SITES, "")
         fp.wait_text(sites(2))
+        fp.click(S.FILTERS)
         page.get_by_role("checkbox", name="高层公共建筑", exact=True).click()
         fp.wait_text(sites(1))
-        assert page.get_by_role("button", name=re.compile("星港大厦")).count() == 1
+        assert fp.site_card("星港大厦").count() == 1
         page.get_by_role("checkbox", name=S.ALL_KINDS, exact=True).click()
         fp.wait_text(sites(2))
 
-    with step("only the checklists whose scope fits the site's kind are offered"):
-        page.get_by_role("button", name=re.compile("荷花池街道12号群租房")).click()
-        fp.button(S.START_CHECKLIST.format(title="群租房")).wait_for()
-        assert fp.button(S.START_CHECKLIST.format(title="危废贮存")).count() == 0
-        assert fp.button(S.START_CHECKLIST.format(title="高层建筑")).count() == 0
-        fp.click(S.START_CHECKLIST.format(title="群租房"))
+    with step("only the checklists whose scope fits the site's kind are offered, on its card"):
+        fp.click(S.FILTERS)  # fold the filters again: unfolded, they push the card below the fold
+        card = fp.site_card("荷花池街道12号群租房")
+        offered = lambda title: card.get_by_role("button", name=S.START_CHECKLIST.format(title=title), exact=True)  # noqa: E731
+        offered("群租房").wait_for()
+        assert offered("危废贮存").count() == 0 and offered("高层建筑").count() == 0
+        offered("群租房").click()
 
     number = S.NUMBER_FIELD.format(unit="间")
     with step("GR-00b (number 0–500 间): a negative count is refused inline, the input kept"):

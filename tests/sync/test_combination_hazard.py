@@ -37,7 +37,8 @@ def test_a_combination_hazard_is_pushed_kept_with_its_links_and_withdrawn(server
     assert fields["element_items"] == ["E1", "E2", "E3"]
 
     pushed = device.store.scalar("SELECT max(seq) FROM changes")
-    device.inspections.answer(inspection.id, "E2", "否")  # the rule no longer holds: withdrawn
+    # the rule no longer holds: withdrawn (it has a photo, so the inspector confirms the withdrawal)
+    device.inspections.answer(inspection.id, "E2", "否", withdraw=True)
     later = [e for e in change_log(device, clock) if e["seq"] > pushed]
     assert ("hazard", combined.id, "delete") in [(e["entity"], e["entity_id"], e["op"]) for e in later]
     assert {r["status"] for r in wang.push_ok(later)} == {"applied"}

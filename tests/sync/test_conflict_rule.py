@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from sync_support import FakeDevice
+from sync_support import FakeDevice, jpeg
 
 from app.domain.signing import signed_hash, signed_record
 
@@ -76,10 +76,12 @@ def test_a_status_moves_only_along_the_lifecycle_from_the_servers_status(server)
     assert "status" in jump[0]["discarded"]
     kinds = [(c["kind"], c["discarded"]) for c in conflicts(server)]
     assert ("lifecycle", "整改中") in kinds and ("lifecycle", "已销号") in kinds
-    # with a passing 复查 it closes
+    # with a passing 复查 (and its photo, logged before the move as the device logs it) it closes
     review = phone.device.review(hazard_id, passed=True)
+    photo = phone.device.photo(jpeg())
+    link = phone.device.link(photo["entity_id"], "review", review["entity_id"])
     close = phone.device.hazard_update(hazard_id, status="已销号", closed_at="2026-12-02T08:00:00.000Z")
-    assert [r["status"] for r in phone.push_ok([review, close])] == ["applied", "applied"]
+    assert [r["status"] for r in phone.push_ok([review, photo, link, close])] == ["applied"] * 4
     fields = phone.record("hazard", hazard_id)["fields"]
     assert (fields["status"], fields["closed_at"]) == ("已销号", "2026-12-02T08:00:00.000Z")
 
