@@ -87,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.demo:
         from app.demo import seed_demo
+        from app.demo_records import seed_demo_records
 
         seed_demo(get_device())
+        seed_demo_records(get_device())  # a ledger with work in it; nothing when it has some already
     else:
         _warm_after_listen(args.host, args.port, get_device)
 

@@ -72,6 +72,7 @@ async def main(page: ft.Page) -> None:
     ui.install()
     await ui.render()
     page.run_task(guard(ui.connectivity.start))
+    page.run_task(guard(ui.sync.loop))  # sync at start, then while online; the strip stays current
 
 
 if __name__ == "__main__":

@@ -37,9 +37,11 @@ __all__ = [
     "ENTITIES",
     "ENTITY_FIELDS",
     "ENTITY_OPS",
+    "PHOTO_SERVER_HEADER",
     "PROTOCOL_VERSION",
     "ROLES",
     "SERVER_NAME",
+    "THUMBNAIL_EDGE_PX",
     "UPSERT_ENTITIES",
     "AnswerFields",
     "ChangeIn",
@@ -77,6 +79,10 @@ __all__ = [
 #: Every reply of ours names the server: a login portal's or a proxy's 200 page never does.
 SERVER_NAME = "anxun"
 PROTOCOL_VERSION = 1
+#: A HEAD reply has no body to name the server: ours carries this header (value ``SERVER_NAME``).
+PHOTO_SERVER_HEADER = "X-AnXun-Server"
+#: Long edge of the thumbnail ``GET /v1/photos/{sha256}?size=thumb`` returns (a JPEG).
+THUMBNAIL_EDGE_PX = 320
 ROLES = ("网格员", "消防员", "管理员")
 ADMIN = "管理员"
 
@@ -424,6 +430,7 @@ class DecisionIn(_Strict):
 
 
 class RecordState(_Strict):
+    server: Literal["anxun"] = SERVER_NAME
     entity: str
     id: str
     fields: dict[str, Any]

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from datetime import date
@@ -25,6 +26,7 @@ from tests.answers import finish_safely
 from tests.factories import TODAY
 
 ARCHIVE = SHIPPED_DIR / "archive"
+DEVICE = "01a23484-9dd6-7000-b9c0-96cf9c47feee"
 V1 = {path.name.split(".")[0]: load_file(path) for path in sorted(ARCHIVE.glob("*.v1.yaml"))}
 
 
@@ -66,8 +68,10 @@ def _v5_store_with_a_v1_draft(path: Path) -> None:
     conn.execute("INSERT INTO sites (id, name, address, kind, grid, created_at, updated_at) VALUES "
                   "('s1', '西林苑出租屋', '西林街道 3 幢', '群租房', '西林-02', ?, ?)", (now, now))
     conn.execute("INSERT INTO inspections (id, site_id, checklist_id, checklist_version, device_id, status, "
-                 "current_item_id, started_at, updated_at) VALUES ('i1', 's1', 'group_rental', 1, 'd1', 'draft', "
-                 "'GR-10', ?, ?)", (now, now))
+                 "current_item_id, started_at, updated_at) VALUES ('i1', 's1', 'group_rental', 1, ?, 'draft', "
+                 "'GR-10', ?, ?)", (DEVICE, now, now))
+    # the app kept its device id from its first start (a draft lists only on the device that made it)
+    conn.execute("INSERT INTO settings (key, value) VALUES ('device_id', ?)", (json.dumps(DEVICE),))
     conn.execute("INSERT INTO answers (inspection_id, item_id, value, answered_at) VALUES ('i1', 'GR-10', '\"是\"', ?)",
                  (now,))
     conn.execute("INSERT INTO hazards (id, inspection_id, site_id, checklist_id, item_id, source, description, "

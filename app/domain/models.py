@@ -82,6 +82,8 @@ class Hazard(_Record):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+    #: 挂牌督办: set only by an office decision (pulled from the central endpoint).
+    listed: bool = False
     #: A 综合判定 hazard's links: the item ids of the same inspection's hazards it was counted from.
     element_items: list[str] = Field(default_factory=list)
     photo_shas: list[str] = Field(default_factory=list)

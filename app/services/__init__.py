@@ -7,7 +7,7 @@ one ``Device`` (``context.py``):
     device.evidence       photos                          (evidence.py)
     device.settings       app settings                    (settings.py)
     device.office         the office's decisions, role    (office.py)
-    device.sync           what the sync strip shows       (sync_status.py)
+    device.sync           sign in/out, sync, the strip    (sync_status.py, over sync.client)
     device.catalog        the installed checklists        (catalog.py)
 
 Views import everything they need from here — errors, record types, the vocabulary and the
@@ -78,12 +78,13 @@ from .errors import (
     PhotoError,
     ReviewRefused,
     StoreError,
+    SyncError,
     WithdrawalNeedsConfirm,
 )
 from .inspections import DraftRow, InspectionState, Summary
 from .office import Office
 from .settings import AppSettings
-from .sync_status import SyncStatus
+from .sync_status import Decision, PendingChanges, RejectedEntry, SyncReport, SyncStatus, Waiting
 
 __all__ = [
     # the vocabulary (app.domain.vocab)
@@ -93,10 +94,12 @@ __all__ = [
     "SITE_KINDS", "STATUSES", "WARNING", "YES_NO_NA",
     # errors, records, inputs and services
     "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "ChecklistRefused",
-    "CompletionRefused", "Device", "DraftRow", "FindingRecord", "FindingRow", "Hazard", "HazardEdit",
+    "CompletionRefused", "Decision", "Device", "DraftRow", "FindingRecord", "FindingRow", "Hazard", "HazardEdit",
     "HazardRow", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState", "InvalidAnswer",
-    "Item", "LedgerFilter", "NotFound", "Office", "PhotoError", "RatingResult", "Review", "ReviewRefused", "Site",
-    "StoreError", "Summary", "SyncStatus", "UnknownChecklist", "WithdrawalNeedsConfirm",
-    "awaits_review", "citations", "describe_rule", "field_hint", "finding_options", "format_local", "level_of", "local_day", "local_midnight", "local_today",
-    "major_label", "open_device", "phone_problem", "severity_label", "toggle_option",
+    "Item", "LedgerFilter", "NotFound", "Office", "PendingChanges", "PhotoError", "RatingResult", "RejectedEntry",
+    "Review", "ReviewRefused", "Site", "StoreError", "Summary", "SyncError", "SyncReport", "SyncStatus",
+    "UnknownChecklist", "Waiting", "WithdrawalNeedsConfirm",
+    "awaits_review", "citations", "describe_rule", "field_hint", "finding_options", "format_local", "level_of",
+    "local_day", "local_midnight", "local_today", "major_label", "open_device", "phone_problem", "severity_label",
+    "toggle_option",
 ]

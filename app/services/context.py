@@ -21,10 +21,9 @@ from pathlib import Path
 from app.domain.clock import local_today
 from app.photos import PhotoStore
 from app.store.db import DB_FILE, Store
-from app.store.ids import new_id
 from app.store.photos import photo_hashes
-from app.store.settings import get_setting, put_setting
 from checklists import Checklist
+from sync.hlc import wall_ms
 
 from .catalog import Catalog
 from .evidence import Evidence
@@ -55,7 +54,7 @@ class Device:
         self.photo_files = PhotoStore(self.data_dir / PHOTOS_DIR)
         self.catalog = catalog if catalog is not None else Catalog.shipped(store)
         self.today = today
-        self.device_id = _device_id(store)
+        self.device_id = store.device_id
         self.office = Office(self)
         self.sites = Sites(self)
         self.inspections = Inspections(self)
@@ -75,15 +74,17 @@ class Device:
 
 
 def open_device(data_dir: Path, *, checklists: dict[str, Checklist] | None = None,
-                today: Callable[[], date] = local_today, synchronous: str = "FULL") -> Device:
+                today: Callable[[], date] = local_today, synchronous: str = "FULL",
+                wall_ms: Callable[[], int] = wall_ms) -> Device:
     """Open (creating and migrating if needed) a device data folder.
 
     :param checklists: run these instead of the shipped ones (tests, office previews).
     :param synchronous: SQLite's ``synchronous``; ``FULL`` survives power loss (see ``Store``).
+    :param wall_ms: the wall clock the change log's HLC reads (tests pass one hours off).
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(data_dir / DB_FILE, synchronous=synchronous)
+    store = Store(data_dir / DB_FILE, synchronous=synchronous, wall_ms=wall_ms)
     try:
         catalog = Catalog(checklists, store=store) if checklists is not None else None
         device = Device(data_dir, store, catalog=catalog, today=today)
@@ -93,11 +94,3 @@ def open_device(data_dir: Path, *, checklists: dict[str, Checklist] | None = Non
         store.close()
         raise
 
-
-def _device_id(store: Store) -> str:
-    """This device's id, made once (UUIDv7) and kept in the database."""
-    device_id = get_setting(store, "device_id")
-    if device_id is None:
-        device_id = new_id()
-        put_setting(store, "device_id", device_id)
-    return device_id

@@ -6,8 +6,9 @@ from app.domain.errors import AnXunError, CompletionRefused, InspectionLocked, I
 from app.domain.lifecycle import IllegalTransition
 from app.photos.errors import PhotoError
 from app.store.db import NotFound, StoreError
+from sync.client.errors import SyncError
 
 __all__ = [
     "AnXunError", "CompletionRefused", "IllegalTransition", "InspectionLocked", "InvalidAnswer", "NotFound",
-    "PhotoError", "ReviewRefused", "StoreError", "WithdrawalNeedsConfirm",
+    "PhotoError", "ReviewRefused", "StoreError", "SyncError", "WithdrawalNeedsConfirm",
 ]

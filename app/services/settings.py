@@ -1,4 +1,8 @@
-"""The inspector's app settings, persisted in the device database on every change."""
+"""The inspector's app settings, persisted in the device database on every change.
+
+The central endpoint's address and the sign-in are ``device.sync``'s (``sync_status.py``): a
+password is never kept here (migration 7 removed the one older versions kept).
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,6 @@ class AppSettings(BaseModel):
 
     inspector_name: str = ""
     inspector_id: str = ""
-    endpoint_url: str = ""
-    username: str = ""
-    password: str = Field("", repr=False)
     photo_quality: int = Field(80, ge=30, le=95)
     photo_max_edge_px: int = Field(1920, ge=640, le=4096)
     watermark: bool = True
@@ -28,8 +29,8 @@ class AppSettings(BaseModel):
 
 #: How a refused setting is named to the inspector.
 _LABELS = {
-    "inspector_name": "检查员姓名", "inspector_id": "检查员编号", "endpoint_url": "数据中心地址",
-    "username": "用户名", "password": "密码", "photo_quality": "照片质量", "photo_max_edge_px": "照片尺寸",
+    "inspector_name": "检查员姓名", "inspector_id": "检查员编号", "photo_quality": "照片质量",
+    "photo_max_edge_px": "照片尺寸",
     "watermark": "水印", "text_scale": "字号",
 }
 
@@ -41,15 +42,13 @@ class Settings(Service):
         return AppSettings.model_validate(get_setting(self._device.store, SETTINGS_KEY, {}))
 
     def update(self, *, inspector_name: str | None = None, inspector_id: str | None = None,
-               endpoint_url: str | None = None, username: str | None = None, password: str | None = None,
                photo_quality: int | None = None, photo_max_edge_px: int | None = None,
                watermark: bool | None = None, text_scale: float | None = None) -> AppSettings:
         """Persist the given settings at once (``None`` leaves one as it is).
 
         :raises InvalidAnswer: a value out of range, e.g. ``photo_quality=10``.
         """
-        given = {"inspector_name": inspector_name, "inspector_id": inspector_id, "endpoint_url": endpoint_url,
-                 "username": username, "password": password, "photo_quality": photo_quality,
+        given = {"inspector_name": inspector_name, "inspector_id": inspector_id, "photo_quality": photo_quality,
                  "photo_max_edge_px": photo_max_edge_px, "watermark": watermark, "text_scale": text_scale}
         merged = {**self.current().model_dump(), **{k: v for k, v in given.items() if v is not None}}
         try:

@@ -13,12 +13,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
+from sync.hlc import Hlc, HlcClock, wall_ms
 
 from .errors import (  # NotFound and StoreError: importers name them from here too
     DataDirUnwritable,
@@ -28,7 +30,7 @@ from .errors import (  # NotFound and StoreError: importers name them from here 
     StoreCorrupt,
     StoreError,
 )
-from .ids import to_text, utc_now
+from .ids import new_id, to_text, utc_now
 from .migrations import migrate
 from .search import register_functions
 
@@ -49,16 +51,19 @@ class Store:
     :param path: the SQLite file, e.g. ``<data>/anxun.db``; created and migrated if new.
     :param synchronous: ``FULL`` makes each commit durable across power loss, not only an
         app crash: a phone's battery can die mid-inspection.
+    :param wall_ms: the device's wall clock in ms for the change log's HLC (tests pass a skewed one).
     :raises StoreError: a subclass saying, in Chinese, why the database cannot be opened
         (``DataDirUnwritable``, ``StorageFull``, ``StoreBusy``, ``StoreCorrupt``,
         ``NotAnAnXunStore``, ``SchemaTooNew``); nothing is left open.
     """
 
-    def __init__(self, path: Path, *, synchronous: str = "FULL"):
+    def __init__(self, path: Path, *, synchronous: str = "FULL", wall_ms: Callable[[], int] = wall_ms):
         self.path = Path(path)
         self.lock = threading.RLock()
         self._depth = 0
         self._closed = False
+        self._wall_ms = wall_ms
+        self._clock: HlcClock | None = None
         _check_writable(self.path.parent)
         try:
             self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
@@ -122,12 +127,46 @@ class Store:
         return found[0] if found is not None else None
 
     def log_change(self, entity: str, entity_id: str, op: str, payload: dict[str, Any]) -> None:
-        """Append to the change log the sync engine reads; call inside ``atomic()``."""
+        """Append to the change log the sync engine reads; call inside ``atomic()``.
+
+        The row carries the change's HLC and the user signed in now (``sync.user``), if any.
+        """
         assert self._depth, "log_change must run inside the mutation's transaction"
+        hlc, user = self._stamp()
         self.conn.execute(
-            "INSERT INTO changes (entity, entity_id, op, payload, at) VALUES (?, ?, ?, ?, ?)",
-            (entity, entity_id, op, json.dumps(payload, ensure_ascii=False, default=str), to_text(utc_now())),
+            "INSERT INTO changes (entity, entity_id, op, payload, at, hlc, user_name) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (entity, entity_id, op, json.dumps(payload, ensure_ascii=False, default=str), to_text(utc_now()),
+             str(hlc), user),
         )
+
+    @property
+    def device_id(self) -> str:
+        """This device's id, e.g. ``01a23484-9dd6-7000-b9c0-96cf9c47feee`` (made on first use)."""
+        return self.clock.node
+
+    @property
+    def clock(self) -> HlcClock:
+        """This device's hybrid logical clock (node: the device id, made on first use)."""
+        with self.lock:
+            if self._clock is None:
+                self._clock = HlcClock(_device_id(self), now_ms=self._wall_ms)
+            return self._clock
+
+    def _stamp(self) -> tuple[Hlc, str | None]:
+        """The next HLC and the signed-in user's name.
+
+        Another process (the sync command line) may have logged changes or taken in the server's
+        clock meanwhile: its last values are read under the write lock and the clock moves past them.
+        """
+        last, seen, user = self.conn.execute(
+            "SELECT (SELECT hlc FROM changes ORDER BY seq DESC LIMIT 1),"
+            " (SELECT value FROM settings WHERE key = 'sync.hlc'),"
+            " (SELECT value FROM settings WHERE key = 'sync.user')").fetchone()
+        known = [Hlc.parse(text) for text in (last, json.loads(seen) if seen else None) if text]
+        clock = self.clock
+        hlc = clock.observe(max(known)) if known else clock.now()
+        name = json.loads(user).get("name") if user else None
+        return hlc, name
 
     def close(self) -> None:
         """Close the connection; a second call does nothing, and a failed ``optimize`` is only logged."""
@@ -144,6 +183,17 @@ class Store:
                 log.warning("PRAGMA optimize skipped while closing %s: %s", self.path, exc)
             finally:
                 self.conn.close()
+
+
+def _device_id(store: Store) -> str:
+    """This device's id, made once (UUIDv7) and kept in the settings."""
+    with store.atomic():
+        found = store.conn.execute("SELECT value FROM settings WHERE key = 'device_id'").fetchone()
+        if found is not None:
+            return json.loads(found[0])
+        device_id = new_id()
+        store.conn.execute("INSERT INTO settings (key, value) VALUES ('device_id', ?)", (json.dumps(device_id),))
+        return device_id
 
 
 def _check_writable(folder: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from typing import Any
@@ -47,21 +48,23 @@ def get_inspection(store: Store, inspection_id: str) -> Inspection:
 
 
 def find_draft(store: Store, site_id: str, checklist_id: str) -> Inspection | None:
+    """This device's open draft for the site and checklist (another device's pulled draft is theirs)."""
     row = store.row(
-        _SELECT + " WHERE i.site_id = ? AND i.checklist_id = ? AND i.status = ?"
+        _SELECT + " WHERE i.site_id = ? AND i.checklist_id = ? AND i.status = ? AND i.device_id = ?"
         " ORDER BY i.started_at DESC LIMIT 1",
-        (site_id, checklist_id, DRAFT),
+        (site_id, checklist_id, DRAFT, store.device_id),
     )
     return Inspection.model_validate(row) if row else None
 
 
 def drafts(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    """This device's unfinished inspections, most recently touched first."""
     return store.rows(
         """SELECT i.id, i.checklist_id, i.checklist_version, i.updated_at, s.name AS site_name,
                   (SELECT count(*) FROM answers a WHERE a.inspection_id = i.id) AS answered
            FROM inspections i JOIN sites s ON s.id = i.site_id
-           WHERE i.status = ? ORDER BY i.updated_at DESC LIMIT ?""",
-        (DRAFT, limit),
+           WHERE i.status = ? AND i.device_id = ? ORDER BY i.updated_at DESC LIMIT ?""",
+        (DRAFT, store.device_id, limit),
     )
 
 
@@ -99,18 +102,22 @@ def set_position(store: Store, inspection_id: str, item_id: str) -> None:
 
 
 def save_signature(store: Store, inspection_id: str, signer_name: str, png: bytes, record_hash: str) -> None:
+    """Keep the signature; its PNG is logged by its SHA-256 and uploaded like a photo."""
     now = to_text(utc_now())
+    png_sha256 = hashlib.sha256(png).hexdigest()
     with store.atomic():
         store.conn.execute(
-            """INSERT INTO signatures (inspection_id, signer_name, png, record_hash, signed_at)
-               VALUES (?, ?, ?, ?, ?)
+            """INSERT INTO signatures (inspection_id, signer_name, png, png_sha256, record_hash, signed_at)
+               VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (inspection_id) DO UPDATE SET signer_name = excluded.signer_name,
-               png = excluded.png, record_hash = excluded.record_hash, signed_at = excluded.signed_at""",
-            (inspection_id, signer_name, png, record_hash, now),
+               png = excluded.png, png_sha256 = excluded.png_sha256, record_hash = excluded.record_hash,
+               signed_at = excluded.signed_at""",
+            (inspection_id, signer_name, png, png_sha256, record_hash, now),
         )
         store.log_change("signature", inspection_id, "update",
                          {"inspection_id": inspection_id, "signer_name": signer_name,
-                          "record_hash": record_hash, "signed_at": now, "png_bytes": len(png)})
+                          "record_hash": record_hash, "signed_at": now, "png_sha256": png_sha256,
+                          "png_bytes": len(png)})
 
 
 def signature_png(store: Store, inspection_id: str) -> bytes | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import NotAnAnXunStore, SchemaTooNew
 from .ids import to_text, utc_now
+from .m007_sync import m007_sync
 from .search import register_functions
 from .withdrawn import m008_withdrawn_hazards
 
@@ -301,10 +302,15 @@ def m006_checklists_v2(conn: sqlite3.Connection) -> None:
     dependents = [row[0] for row in conn.execute(
         "SELECT sql FROM sqlite_master WHERE tbl_name = 'hazards' AND type IN ('index', 'trigger')"
         " AND sql IS NOT NULL ORDER BY type, name")]
-    conn.execute(f"CREATE TEMP TABLE hazards_v5 AS SELECT rowid AS old_rowid, {_HAZARD_COLUMNS} FROM hazards")
+    # A folder of the sync branch ran migration 7 before this one existed: keep its column.
+    had_listed = "listed" in {row[1] for row in conn.execute("PRAGMA table_info(hazards)")}
+    columns = _HAZARD_COLUMNS + (", listed" if had_listed else "")
+    conn.execute(f"CREATE TEMP TABLE hazards_v5 AS SELECT rowid AS old_rowid, {columns} FROM hazards")
     conn.execute("DROP TABLE hazards")
     conn.execute(_HAZARDS_V6)
-    conn.execute(f"INSERT INTO hazards (rowid, {_HAZARD_COLUMNS}) SELECT old_rowid, {_HAZARD_COLUMNS} FROM hazards_v5")
+    if had_listed:
+        conn.execute("ALTER TABLE hazards ADD COLUMN listed INTEGER NOT NULL DEFAULT 0")
+    conn.execute(f"INSERT INTO hazards (rowid, {columns}) SELECT old_rowid, {columns} FROM hazards_v5")
     conn.execute("DROP TABLE temp.hazards_v5")
     for sql in dependents:
         conn.execute(sql)
@@ -344,7 +350,7 @@ MIGRATIONS: list[Migration] = [
     (4, "deadline_chosen", m004_deadline_chosen),
     (5, "fast_common_words", m005_fast_common_words),
     (6, "checklists_v2", m006_checklists_v2),
-    # 7 is the sync engine's (issue 9), made in parallel
+    (7, "sync", m007_sync),
     (8, "withdrawn_hazards", m008_withdrawn_hazards),
 ]
 

@@ -14,13 +14,13 @@ def insert_photo(store: Store, *, sha256: str, original_sha256: str, width: int,
     """Idempotent: the same picture stored twice is one row. Inside the caller's transaction."""
     row = {"sha256": sha256, "original_sha256": original_sha256, "width": width, "height": height,
            "bytes": size_bytes, "captured_at": to_text(captured_at), "lat": lat, "lon": lon,
-           "accuracy_m": accuracy_m}
+           "accuracy_m": accuracy_m, "created_at": to_text(utc_now())}
     cur = store.conn.execute(
         """INSERT OR IGNORE INTO photos
            (sha256, original_sha256, width, height, bytes, captured_at, lat, lon, accuracy_m, created_at)
            VALUES (:sha256, :original_sha256, :width, :height, :bytes, :captured_at, :lat, :lon,
                    :accuracy_m, :created_at)""",
-        {**row, "created_at": to_text(utc_now())},
+        row,
     )
     if cur.rowcount:
         store.log_change("photo", row["sha256"], "insert", row)

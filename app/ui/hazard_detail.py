@@ -12,9 +12,11 @@ from app.services import (
     REVIEW_FIELDS,
     REVIEW_RESULT,
     AnXunError,
+    Decision,
     HazardRow,
     Review,
     awaits_review,
+    severity_label,
 )
 
 from . import strings as S
@@ -82,6 +84,8 @@ async def _facts(ui: AppUI, h: HazardRow, photo_size: int) -> list[ft.Control]:
     chips = [W.status_pill(h.status), W.severity_pill(h.severity)]
     if h.overdue:
         chips.insert(0, W.overdue_pill())
+    if h.listed:
+        chips.append(W.pill(S.LISTED, fg=T.ON_PRIMARY, bg=T.DANGER))
     photos = await ui.photos.thumbnails(h.photo_shas, size=photo_size)
     question = ui.device.hazards.item_question(h)
     f = HAZARD_FIELDS
@@ -102,7 +106,27 @@ async def _facts(ui: AppUI, h: HazardRow, photo_size: int) -> list[ft.Control]:
         rows.append(info(f["closed_at"], W.fmt_dt(h.closed_at)))
     rows += [ft.Text(S.PHOTOS_OF_HAZARD.format(n=len(h.photo_shas)), size=16, weight=ft.FontWeight.W_600,
                      color=T.TEXT), photos]
+    rows += _decisions(await ui.call(ui.device.sync.decisions, h.id))
     return rows
+
+
+def _decisions(decisions: list[Decision]) -> list[ft.Control]:
+    """Office decisions on the hazard (pulled from the central endpoint), oldest first."""
+    if not decisions:
+        return []
+    rows: list[ft.Control] = [ft.Text(S.DECISIONS.format(n=len(decisions)), size=16, weight=ft.FontWeight.W_600,
+                                      color=T.TEXT)]
+    for d in decisions:
+        what = [S.DECISION_DEADLINE.format(deadline=d.deadline.isoformat()) if d.deadline else "",
+                S.DECISION_SEVERITY.format(severity=severity_label(d.severity)) if d.severity else "",
+                {True: S.DECISION_LISTED, False: S.DECISION_UNLISTED}.get(d.listed, "")]
+        rows.append(W.card(ft.Column([
+            ft.Text(S.LIST_SEPARATOR.join(w for w in what if w), size=15, color=T.TEXT, weight=ft.FontWeight.W_600),
+            ft.Text(d.note or S.NO_NOTE, size=15, color=T.TEXT),
+            ft.Text(S.DECISION_BY.format(by=d.decided_by, at=W.fmt_dt(d.decided_at)), size=14, color=T.MUTED),
+        ], spacing=2), padding=10))
+    return rows
+
 
 
 async def _review_form(ui: AppUI, h: HazardRow, err: ft.Text) -> list[ft.Control]:

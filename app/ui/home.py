@@ -1,4 +1,5 @@
-"""Home: who is inspecting, sync status (always visible), start or resume, overdue hazards first."""
+"""Home: who is inspecting, the sync card (what waits, account, 立即同步), start or resume,
+overdue hazards first."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from . import strings as S
 from . import theme as T
 from . import widgets as W
 from .shell import AppUI
-from .sync_badge import sync_badge
 
 #: Overdue hazards listed on home; more reads "20+" (the ledger has them all).
 OVERDUE_LIMIT = 20
@@ -19,7 +19,6 @@ OVERDUE_LIMIT = 20
 async def build(ui: AppUI) -> ft.View:
     device = ui.device
     settings = await ui.call(device.settings.current)
-    status = await ui.call(device.sync.status)
     drafts = await ui.call(device.inspections.drafts)
     overdue = await ui.call(device.hazards.ledger, LedgerFilter(overdue=True), limit=OVERDUE_LIMIT + 1)
     more_overdue = len(overdue) > OVERDUE_LIMIT
@@ -81,7 +80,7 @@ async def build(ui: AppUI) -> ft.View:
 
     body: list[ft.Control] = [
         who,
-        sync_badge(status, ui.online),
+        ui.sync_card(),
         actions,
     ]
     if ui.wide:
@@ -92,4 +91,4 @@ async def build(ui: AppUI) -> ft.View:
         if overdue:
             body.append(overdue_col)
         body.append(drafts_col)
-    return ui.view(S.HOME_TITLE, body, parent=None)
+    return ui.view(S.HOME_TITLE, body, parent=None, strip=False)

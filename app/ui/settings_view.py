@@ -1,4 +1,5 @@
-"""设置: inspector, central endpoint, credentials, photo quality, watermark, text size — saved on change."""
+"""设置: inspector, sync (sign in/out, refused entries: ``sync_settings``), photo quality, watermark,
+text size — saved on change."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import flet as ft
 from app.services import AnXunError, AppSettings
 
 from . import strings as S
+from . import sync_settings
 from . import theme as T
 from . import widgets as W
 from .autosave import AutoSaver
@@ -88,10 +90,7 @@ async def build(ui: AppUI) -> ft.View:
         W.section_title(S.INSPECTOR_SECTION),
         text_field(S.INSPECTOR_NAME, "inspector_name"),
         text_field(S.INSPECTOR_ID, "inspector_id"),
-        W.section_title(S.SYNC_SECTION),
-        text_field(S.ENDPOINT_URL, "endpoint_url", hint=S.ENDPOINT_HINT, keyboard=ft.KeyboardType.URL),
-        text_field(S.USERNAME, "username"),
-        text_field(S.PASSWORD, "password", password=True),
+        *await sync_settings.section(ui),
         W.section_title(S.PHOTO),
         ft.Text(S.PHOTO_QUALITY, size=16, color=T.TEXT),
         W.choice_chips(qualities, str(quality), on_quality),

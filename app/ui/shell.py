@@ -27,7 +27,8 @@ from .connectivity import ConnectivityWatch
 from .drafts import OtherHazardDraft, ReviewDraft, SignatureDraft, SiteDraft
 from .errors import describe, guard, report, snack
 from .photo_picker import PhotoPicker
-from .sync_badge import sync_strip, sync_strip_text
+from .sync_badge import SyncPanel
+from .sync_runner import SyncRunner
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ class AppUI:
         self._render_lock = asyncio.Lock()
         self._render_seq = 0
         self.current: ft.View | None = None
-        self._sync_label: ft.Text | None = None
+        #: the sync status shown on the current screen (the strip, or home's card)
+        self._sync_panel: SyncPanel | None = None
+        self.sync = SyncRunner(self)
         #: the current screen's "about to leave" hook (flush unsaved edits); False = stay
         self.on_leave: LeaveHook | None = None
         #: hazard sheets already shown this session (the sheet opens by itself once per new hazard)
@@ -85,6 +88,7 @@ class AppUI:
         self.page.on_route_change = guard(self.on_route_change)
         self.page.on_view_pop = guard(self.on_view_pop)
         self.page.on_resize = guard(self.on_resize)
+        self.page.on_close = guard(self.sync.stop)
 
     async def call(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a (blocking) service method off the event loop, e.g. ``await ui.call(device.sites.get, site_id)``."""
@@ -181,20 +185,32 @@ class AppUI:
             self.page.update()
 
     async def refresh_sync(self, *, update: bool = True) -> None:
-        """Refill the sync strip under the AppBar (pending count, last sync, online)."""
-        label = self._sync_label
-        if label is None:
+        """Refill the sync status on screen (what is waiting, last sync, online, last error)."""
+        panel = self._sync_panel
+        if panel is None:
             return
         try:
             status = await self.call(self.device.sync.status)
-        except AnXunError as exc:  # the database is unreadable: the strip says "unknown", the screen stays
+        except AnXunError as exc:  # the database is unreadable: the strip says so, the screen stays
             describe(exc, where="sync strip")
             status = None
-        label.value = sync_strip_text(status, self.online)
-        if update and W.mounted(label):
-            label.update()
+        panel.fill(status, self.online, syncing=self.sync.syncing)
+        if update and W.mounted(panel.control):
+            panel.control.update()
+
+    def sync_card(self) -> ft.Control:
+        """Home's sync card (instead of the strip): the account, 立即同步, refused entries."""
+        async def sync_now(_e: Any = None) -> None:
+            outcome = await self.sync.sync_now()
+            if outcome is not None:
+                self.toast(outcome, error=outcome not in (S.SYNC_DONE,))
+
+        self._sync_panel = SyncPanel(full=True, on_sync=sync_now, on_settings=self.go_handler("/settings"))
+        return self._sync_panel.control
 
     async def _network_changed(self) -> None:
+        if self.online:
+            self.sync.soon()  # a link came back: send what waits without waiting for the interval
         if (self.page.route or "/") == "/":
             await self.render()  # the full card on home
         else:
@@ -203,12 +219,13 @@ class AppUI:
     # -- scaffolding ------------------------------------------------------------------------
     def view(self, title: str, controls: list[ft.Control], *, parent: str | None = "/",
              actions: list[ft.Control] | None = None, scroll: bool = True,
-             padding: int = 12, max_width: int | None = 760,
+             padding: int = 12, max_width: int | None = 760, strip: bool = True,
              bottom: list[ft.Control] | None = None) -> ft.View:
-        """A screen: AppBar with a back button to ``parent`` and a centred column of content.
+        """A screen: AppBar with a back button to ``parent``, the sync strip, a centred column of content.
 
         :param parent: the route the back arrow goes to, e.g. ``/ledger``; ``None`` = no arrow (home).
         :param max_width: content width on a tablet, e.g. ``760``; ``None`` = the full width.
+        :param strip: False on a screen that shows ``sync_card()`` instead (home): said once.
         :param bottom: the screen's main actions (下一题, 返回检查, 完成检查): a bar under the
             scrolling content, never below the fold.
         """
@@ -216,7 +233,10 @@ class AppUI:
         if parent is not None:
             # go() runs the screen's leave hook (flush) before navigating.
             leading = W.icon_button(ft.Icons.ARROW_BACK, S.BACK, self.go_handler(parent), color=T.ON_PRIMARY)
-        strip, self._sync_label = sync_strip()
+        top: list[ft.Control] = []
+        if strip:
+            self._sync_panel = SyncPanel(full=False)
+            top.append(self._sync_panel.control)
         body = ft.Column(controls, spacing=12, expand=True, scroll=ft.ScrollMode.AUTO if scroll else None,
                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         content: ft.Control = body
@@ -240,7 +260,7 @@ class AppUI:
                 leading=leading, automatically_imply_leading=False,
                 bgcolor=T.PRIMARY, color=T.ON_PRIMARY, actions=actions or [],
             ),
-            controls=[strip, content, *bars],
+            controls=[*top, content, *bars],
             padding=padding,
             bgcolor=T.BG,
         )

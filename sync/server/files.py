@@ -1,8 +1,8 @@
 """Photo and signature image files, named by SHA-256 under ``photos/``.
 
 An upload streams into ``photos/.incoming/`` while its hash is computed; only a body that
-matches its hash and decodes as a JPEG or PNG within the limits is fsynced and renamed into
-place. A cut connection, a timeout or a refusal deletes the partial file, so nothing
+matches its hash and decodes as a JPEG or PNG within the limits is fsynced (in a worker thread)
+and renamed into place. A cut connection, a timeout or a refusal deletes the partial file, so nothing
 half-stored is ever visible and the same upload can simply be sent again.
 """
 
@@ -101,8 +101,6 @@ class PhotoFiles:
                                        detail=f"upload of {sha256} exceeds {max_bytes} bytes")
                     digest.update(chunk)
                     handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
             if size == 0:
                 raise NotAnImage("上传的照片是空文件", detail=f"upload of {sha256} is empty")
             if digest.hexdigest() != sha256:
@@ -143,7 +141,11 @@ class PhotoFiles:
         return ImageInfo(image.format, width, height, size)
 
     def place(self, temp: Path, sha256: str) -> Path:
-        """Move a verified upload to its final name (atomic; the same file twice is harmless)."""
+        """Make a verified upload durable and move it to its final name (atomic; the same file
+        twice is harmless). Runs in a worker thread: the fsync must not hold up the event loop,
+        where every other upload's body is being read."""
+        with temp.open("rb") as handle:
+            os.fsync(handle.fileno())
         final = self.path(sha256)
         final.parent.mkdir(exist_ok=True)
         os.replace(temp, final)

@@ -118,7 +118,7 @@ def home_in_chinese(visit: Visit, app_server: AppServer) -> None:
     fp.open(app_server.url)
     fp.button(S.NEW_INSPECTION).wait_for(timeout=30_000)
     fp.wait_text(NEVER_SYNCED)
-    fp.wait_text(S.PENDING_CHANGES.format(n=0))
+    fp.wait_text(S.NOTHING_PENDING)
     # The web client loads the font before its first frame: the first time the label is painted,
     # its glyphs are drawn with the bundled font (never boxes first, never a wait for the font).
     assert 200 in visit.net.font_status()
@@ -216,7 +216,7 @@ def first_item_shows_basis_and_sync_status(visit: Visit) -> None:
         # The item panel is rebuilt by the toggle: answer only once it is back.
         fp.button(S.SHOW_BASIS).last.wait_for(timeout=10_000)
     # The sync status is visible on inner screens too, not only at home.
-    fp.text(re.compile(r"^待同步")).first.wait_for(timeout=10_000)
+    fp.text(re.compile(f"^.+{S.PENDING_WORDS.format(parts='')} · ")).first.wait_for(timeout=10_000)
 
 
 def fill_hazard_sheet(visit: Visit, jpeg: Path) -> None:
@@ -306,11 +306,13 @@ def close_hazard_after_review(visit: Visit, jpeg: Path) -> None:
     fp.shot("ledger-rectifying")
     fp.click("提交复查")
     fp.button(REVIEW_RESULT[True]).wait_for()
-    fp.fill(REVIEW_FIELDS["note"], "车辆已清走，通道畅通")
-    # On a phone the button is below the fold (Flutter does not scroll for a DOM click), and the
+    # On a phone the form is below the fold (Flutter does not scroll for a DOM click), and the
     # 3 s toast of the status change covers the bottom of the screen: scroll, let the toast go.
+    # Text typed into a field under the toast reaches the DOM's textarea but never Flutter
+    # (the 复查意见 then saved as ''), so the note is typed only once the field is clear.
     fp.reveal(fp.button(S.ADD_REVIEW_PHOTO).last)
     fp.text(S.STATUS_CHANGED.format(status=AWAITING_REVIEW)).first.wait_for(state="hidden", timeout=15_000)
+    fp.fill(REVIEW_FIELDS["note"], "车辆已清走，通道畅通")
     with page.expect_file_chooser() as chooser:
         fp.click(S.ADD_REVIEW_PHOTO)
     chooser.value.set_files(str(jpeg))

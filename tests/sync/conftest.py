@@ -33,3 +33,21 @@ def server(start_server: Callable[..., LiveServer]) -> LiveServer:
     live.add_user("zhao", "消防员", ("青果巷-02",))
     live.add_user("li", "管理员", ())
     return live
+
+
+@pytest.fixture
+def new_device(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """``new_device("a")``: a real device store in ``tmp_path/a`` with the sample checklist; closed after."""
+    from client_support import make_device
+
+    opened: list[Any] = []
+
+    def make(name: str = "device", **kwargs: Any) -> Any:
+        device = make_device(tmp_path / name, **kwargs)
+        opened.append(device)
+        return device
+
+    yield make
+    for device in opened:
+        device.sync.transport and device.sync.transport.close()
+        device.close()

@@ -13,13 +13,12 @@ from PIL import Image
 from sync_support import jpeg
 
 from app.services import HazardEdit
-from sync.hlc import HlcClock
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOLEAN_COLUMNS = {"photo_required", "deadline_chosen", "passed"}
-#: Device columns its change log does not carry today: a photo's created_at is set after logging,
-#: and saving an answer moves the inspection's updated_at and current_item_id without a log row.
-NOT_LOGGED = {("photo", "created_at"), ("inspection", "updated_at"), ("inspection", "current_item_id")}
+#: Device columns its change log does not carry: saving an answer moves the inspection's
+#: updated_at and current_item_id without a log row.
+NOT_LOGGED = {("inspection", "updated_at"), ("inspection", "current_item_id")}
 
 
 def signature_png() -> bytes:
@@ -52,10 +51,9 @@ def inspect_on_the_device(device, site):
 
 
 def change_log(device) -> list[dict]:
-    """The device's ``changes`` rows as push entries (issue 9's engine adds the HLC the same way)."""
-    clock = HlcClock(device.device_id)
+    """The device's ``changes`` rows as push entries, each with the HLC it was logged with."""
     return [{"seq": r["seq"], "entity": r["entity"], "entity_id": r["entity_id"], "op": r["op"],
-             "payload": json.loads(r["payload"]), "at": r["at"], "hlc": str(clock.now())}
+             "payload": json.loads(r["payload"]), "at": r["at"], "hlc": r["hlc"]}
             for r in device.store.rows("SELECT * FROM changes ORDER BY seq")]
 
 
@@ -97,6 +95,10 @@ def test_a_real_device_log_is_accepted_and_the_server_then_holds_the_same_record
     for sha256 in {e["entity_id"] for e in entries if e["entity"] == "photo"}:
         data = device.evidence.photo_path(sha256).read_bytes()
         assert wang.http.put(f"/v1/photos/{sha256}", content=data).status_code == 201
+    assert wang.record("inspection", inspection_id)["note"] == "缺少签名图像"  # the signature names its PNG
+    png = device.inspections.signature_png(inspection_id)
+    [named] = {e["payload"]["png_sha256"] for e in entries if e["entity"] == "signature"}
+    assert wang.http.put(f"/v1/photos/{named}", content=png, headers={"Content-Type": "image/png"}).status_code == 201
     assert wang.record("inspection", inspection_id)["complete"] is True
 
     done = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(server.settings.data_dir), "dump"],

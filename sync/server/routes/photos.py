@@ -1,19 +1,20 @@
 """``/v1/photos/{sha256}``: HEAD to skip what the server has, PUT to upload, GET to download."""
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 
-from sync.protocol import ErrorOut, PhotoStored
+from sync.protocol import PHOTO_SERVER_HEADER, SERVER_NAME, THUMBNAIL_EDGE_PX, ErrorOut, PhotoStored
 
 from .. import photos
 from ..accounts import User
 from ..deps import CurrentUser, StorageDep
 from ..errors import Forbidden, NotFound
 from ..storage import Storage
+from ..thumbs import thumbnail_path
 from .common import PROTECTED
 
 log = logging.getLogger(__name__)
@@ -38,17 +39,27 @@ def _readable(storage: Storage, user: User, sha256: str) -> None:
 
 @router.head("/photos/{sha256}", responses={**PROTECTED, 404: {"model": ErrorOut}})
 def has_photo(sha256: Sha256Path, user: CurrentUser, storage: StorageDep) -> Response:
-    """200 when the server holds the image (nothing to upload), 404 when it does not."""
+    """200 when the server holds the image (nothing to upload), 404 when it does not. A HEAD reply
+    has no body to name the server, so both carry ``X-AnXun-Server: anxun``."""
+    ours = {PHOTO_SERVER_HEADER: SERVER_NAME}
+    if not storage.files.exists(sha256):
+        return Response(status_code=404, headers=ours)
     _readable(storage, user, sha256)
     return Response(status_code=200, headers={"content-length": str(storage.files.path(sha256).stat().st_size),
-                                              "content-type": storage.files.media_type(sha256)})
+                                              "content-type": storage.files.media_type(sha256), **ours})
 
 
 @router.get("/photos/{sha256}", response_class=FileResponse, responses={**PROTECTED, 404: {"model": ErrorOut}})
-def get_photo(sha256: Sha256Path, user: CurrentUser, storage: StorageDep) -> FileResponse:
+def get_photo(sha256: Sha256Path, user: CurrentUser, storage: StorageDep,
+              size: Annotated[Literal["full", "thumb"], Query(
+                  description=f"thumb: a JPEG at most {THUMBNAIL_EDGE_PX} px on its long edge")] = "full",
+              ) -> FileResponse:
     _readable(storage, user, sha256)
-    return FileResponse(storage.files.path(sha256), media_type=storage.files.media_type(sha256),
-                        headers={"cache-control": "private, max-age=31536000, immutable"})
+    headers = {"cache-control": "private, max-age=31536000, immutable"}
+    if size == "thumb":
+        path = thumbnail_path(storage.files, storage.settings.data_dir / "thumbs", sha256)
+        return FileResponse(path, media_type="image/jpeg", headers=headers)
+    return FileResponse(storage.files.path(sha256), media_type=storage.files.media_type(sha256), headers=headers)
 
 
 @router.put("/photos/{sha256}", status_code=201, response_model=PhotoStored, responses=_UPLOAD_ERRORS,
