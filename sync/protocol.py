@@ -1,6 +1,7 @@
 """The wire format between the field app and the central endpoint: the one contract of both.
 
-Everything here is plain pydantic: no I/O. ``docs/sync.md`` explains the exchange; the shapes are:
+Everything here is plain pydantic: no I/O. One module on purpose (over 400 lines): the whole
+contract is read and reviewed in one place. ``docs/sync.md`` explains the exchange; the shapes are:
 
 - **Sign-in** ``SignInRequest`` → ``SignInReply`` (a bearer token bound to one device).
 - **Push** ``PushRequest`` (the device's change-log rows, each a ``ChangeIn``) → ``PushReply``

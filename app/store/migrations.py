@@ -1,4 +1,8 @@
-"""Forward-only schema migrations, each applied with its ``schema_migrations`` row in one transaction."""
+"""Forward-only schema migrations, each applied with its ``schema_migrations`` row in one transaction.
+
+Over 400 lines on purpose: m001–m006 are history, kept exactly as devices ran them and read top to
+bottom as the schema's story (m006 repeats the hazards DDL because it rebuilds that table). Newer
+migrations live in their own modules (``m007_sync.py``, ``withdrawn.py``)."""
 
 from __future__ import annotations
 
