@@ -54,7 +54,8 @@ def find_sites(store: Store, text: str = "", kind: str | None = None, grid: str 
     sql = f"SELECT {_COLUMNS} FROM sites"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY updated_at DESC LIMIT ?"
+    # Sites saved in the same millisecond (a demo fill, a pull) keep the order they were saved in.
+    sql += " ORDER BY updated_at DESC, rowid DESC LIMIT ?"
     params.append(limit)
     return [Site.model_validate(r) for r in store.rows(sql, tuple(params))]
 
