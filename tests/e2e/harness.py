@@ -215,10 +215,11 @@ class FlutterPage:
         f.wait_for(timeout=10_000)
         for _ in range(3):
             f.click()
-            try:
-                self.page.wait_for_function("() => document.activeElement && document.activeElement.tagName"
-                                            " && ['INPUT','TEXTAREA'].includes(document.activeElement.tagName)",
-                                            timeout=3_000)
+            try:  # the field tapped has the focus, not one the tap landed on by a stale position
+                self.page.wait_for_function("(label) => { const a = document.activeElement;"
+                                            " return a && ['INPUT','TEXTAREA'].includes(a.tagName)"
+                                            " && (a.getAttribute('aria-label') || '').startsWith(label); }",
+                                            arg=label, timeout=3_000)
             except Exception:  # noqa: BLE001 - Playwright's timeout: tap again
                 continue
             self.page.keyboard.press("Control+A")
