@@ -11,6 +11,7 @@ import pytest
 
 from app.services import (
     HazardEdit,
+    HazardUnderway,
     IllegalTransition,
     InvalidAnswer,
     LedgerFilter,
@@ -56,6 +57,19 @@ def test_a_chosen_deadline_and_a_rewritten_description_come_back_too(device, sit
     device.inspections.answer(inspection.id, "A1", "否", withdraw=True)
     back = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
     assert (back.description, back.deadline, back.deadline_chosen) == ("一楼楼梯间堆放纸箱", deadline, True)
+
+
+def test_an_answer_cannot_withdraw_a_hazard_already_in_rectification_or_reviewed(device, site):
+    inspection, hazard = a_hazard(device, site)
+    device.hazards.transition(hazard.id, "待复查")  # 当场整改
+    device.hazards.review(hazard.id, reviewer="李四", passed=False, note="仍有杂物堆放")
+    for withdraw in (False, True):
+        with pytest.raises(HazardUnderway) as caught:
+            device.inspections.answer(inspection.id, "A1", "否", withdraw=withdraw)
+        assert hazard.description in caught.value.message and "整改" in caught.value.message
+    state = device.inspections.state(inspection.id)
+    assert state.answers["A1"].value == "是" and state.hazards["A1"].status == "整改中"
+    assert len(device.hazards.reviews(hazard.id)) == 1
 
 
 # --- 2. a hand-recorded hazard: created on save, deletable in a draft --------------------------

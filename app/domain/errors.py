@@ -9,6 +9,7 @@
     ├── InspectionLocked          a completed inspection is read-only
     ├── CompletionRefused         required answers, photos or signature missing
     ├── WithdrawalNeedsConfirm    a changed answer would withdraw hazards holding typed details
+    ├── HazardUnderway            a changed answer would withdraw hazards already in 整改 or 复查
     ├── ReviewRefused             a 复查 the closing rules refuse                (domain.closing)
     ├── StoreError                the device database                            (store.errors)
     │   ├── NotFound              no such record
@@ -78,3 +79,16 @@ class WithdrawalNeedsConfirm(AnXunError):
                          f"改这个答案会撤销已填写的隐患：{listed}")
         self.item_id = item_id
         self.descriptions = descriptions
+
+
+class HazardUnderway(AnXunError):
+    """A changed answer would withdraw hazards already taken along their lifecycle (整改 started, a
+    复查 recorded, perhaps on another device): their record must stay, so the answer is not saved."""
+
+    def __init__(self, item_id: str, descriptions: list[str]):
+        listed = "、".join(f"“{d}”" for d in descriptions)
+        super().__init__(f"answer to {item_id} would withdraw {len(descriptions)} hazard(s) already in progress",
+                         f"该答案登记的隐患已进入整改或复查，不能再通过改答案撤销：{listed}。请在隐患台账中跟进")
+        self.item_id = item_id
+        self.descriptions = descriptions
+

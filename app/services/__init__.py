@@ -71,6 +71,7 @@ from .context import Device, open_device
 from .errors import (
     AnXunError,
     CompletionRefused,
+    HazardUnderway,
     IllegalTransition,
     InspectionLocked,
     InvalidAnswer,
@@ -95,8 +96,8 @@ __all__ = [
     # errors, records, inputs and services
     "AnXunError", "Answer", "AppSettings", "Catalog", "Checklist", "ChecklistError", "ChecklistRefused",
     "CompletionRefused", "Decision", "Device", "DraftRow", "FindingRecord", "FindingRow", "Hazard", "HazardEdit",
-    "HazardRow", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState", "InvalidAnswer",
-    "Item", "LedgerFilter", "NotFound", "Office", "PendingChanges", "PhotoError", "RatingResult", "RejectedEntry",
+    "HazardRow", "HazardUnderway", "IllegalTransition", "Inspection", "InspectionLocked", "InspectionState",
+    "InvalidAnswer", "Item", "LedgerFilter", "NotFound", "Office", "PendingChanges", "PhotoError", "RatingResult", "RejectedEntry",
     "Review", "ReviewRefused", "Site", "StoreError", "Summary", "SyncError", "SyncReport", "SyncStatus",
     "UnknownChecklist", "Waiting", "WithdrawalNeedsConfirm",
     "awaits_review", "citations", "describe_rule", "field_hint", "finding_options", "format_local", "level_of",

@@ -16,7 +16,14 @@ from typing import Any
 from app.domain.clock import local_day
 from app.domain.completion import completion_problems
 from app.domain.computed import with_computed
-from app.domain.errors import CompletionRefused, InspectionLocked, InvalidAnswer, WithdrawalNeedsConfirm
+from app.domain import lifecycle
+from app.domain.errors import (
+    CompletionRefused,
+    HazardUnderway,
+    InspectionLocked,
+    InvalidAnswer,
+    WithdrawalNeedsConfirm,
+)
 from app.domain.findings import level_of, major_label
 from app.domain.models import Answer, FindingRecord, Hazard, Inspection, Site
 from app.domain.prefill import prefill_answers
@@ -240,6 +247,7 @@ class Inspections(Service):
         :param withdraw: the inspector confirmed withdrawing such hazards.
         :raises InvalidAnswer: the value does not fit the item (Chinese ``message``).
         :raises WithdrawalNeedsConfirm: the answer would withdraw such a hazard; nothing was saved.
+        :raises HazardUnderway: it would withdraw a hazard already in 整改 or 复查; nothing was saved.
         :raises InspectionLocked: the inspection is completed.
         """
         self.write_answer(inspection_id, item_id, value, note, withdraw=withdraw)
@@ -261,6 +269,9 @@ class Inspections(Service):
             before = {k: a.value for k, a in inspection_store.answers(self._store, inspection_id).items()}
             risky = at_risk(self._store, inspection, checklist, before, {**before, item_id: normalised}, today,
                             office=office.config(), hide_methods=office.hidden_methods())
+            underway = [r.hazard.description for r in risky if r.hazard.status != lifecycle.PENDING]
+            if underway:
+                raise HazardUnderway(item_id, underway)
             kept = [r for r in risky if r.has_details]
             if kept and not withdraw:
                 raise WithdrawalNeedsConfirm(item_id, [r.hazard.description for r in kept])

@@ -222,7 +222,8 @@ def _closing_refusal(batch: Batch, hazard: dict[str, Any], passed: bool, found: 
 
 
 def _delete(batch: Batch, spec: Spec, change: ChangeIn, current: dict[str, Any] | None) -> list[str]:
-    """Rule 4 (hazards only: a corrected answer withdrew the hazard it had raised)."""
+    """Rule 4 (hazards only: a corrected answer withdrew the hazard it had raised). Its 复查 and
+    all their photo links go with it, as on the device; each lost 复查 goes to the conflict log."""
     if current is None:
         raise EntryRejected("unknown_record", f"服务器上没有这条{spec.label}（{change.entity_id}），无法删除")
     if current["sv_deleted_at"] is not None:
@@ -230,22 +231,34 @@ def _delete(batch: Batch, spec: Spec, change: ChangeIn, current: dict[str, Any] 
     scope.check_grid(batch.user, batch.grid_of(current["sv_site_id"]))
     if locks.completed(batch, current["inspection_id"]):
         raise EntryRejected("locked", "该隐患所属检查已完成并签名，不能删除")
-    reviewed = batch.conn.execute(select(reviews.c.id).where(reviews.c.hazard_id == current["id"]).limit(1)).first()
-    if current["status"] != PENDING or reviewed is not None:
+    lost = batch.conn.execute(select(reviews.c.id, reviews.c.passed, reviews.c.sv_created_by).where(
+        reviews.c.hazard_id == current["id"], reviews.c.sv_deleted_at.is_(None))).all()
+    if current["status"] != PENDING or lost:
         batch.conflicts.append(conflict_log.entry(
             "deleted", "hazard", change.entity_id, "检查答案更正后隐患被撤销，此前的整改或复查随之作废",
             field="status", kept=None, discarded=current["status"], discarded_by=current["sv_updated_by"],
             kept_by=batch.user.name))
-    batch.touches.number(spec.name, change.entity_id)
-    batch.update(spec, change.entity_id, {"sv_deleted_at": batch.now, **_meta(batch)})
-    batch.touches.add(spec.name, change.entity_id, current["sv_site_id"], deleted=True, own=True)
-    links = batch.conn.execute(select(photo_links.c.sv_id).where(
-        photo_links.c.owner_kind == "hazard", photo_links.c.owner_id == current["id"],
-        photo_links.c.sv_deleted_at.is_(None))).scalars().all()
-    for link_id in links:  # the hazard's photo links go with it, as on the device
-        batch.update(SPECS["photo_link"], link_id, {"sv_deleted_at": batch.now, **_meta(batch)})
-        batch.touches.add("photo_link", link_id, current["sv_site_id"], deleted=True, own=True)
+    for review_id, passed, reviewer in lost:
+        batch.conflicts.append(conflict_log.entry(
+            "deleted", "review", review_id, "所属隐患因检查答案更正被撤销，该复查随之作废",
+            field="passed", kept=None, discarded=passed, discarded_by=reviewer, kept_by=batch.user.name))
+    _tombstone(batch, spec, change.entity_id, current["sv_site_id"])
+    for review_id, _, _ in lost:
+        _tombstone(batch, SPECS["review"], review_id, current["sv_site_id"])
     return []
+
+
+def _tombstone(batch: Batch, spec: Spec, record_id: str, site_id: str) -> None:
+    """Mark a record deleted, with the photo links that hang on it (devices pull the deletes)."""
+    batch.touches.number(spec.name, record_id)
+    batch.update(spec, record_id, {"sv_deleted_at": batch.now, **_meta(batch)})
+    batch.touches.add(spec.name, record_id, site_id, deleted=True, own=True)
+    links = batch.conn.execute(select(photo_links.c.sv_id).where(
+        photo_links.c.owner_kind == spec.name, photo_links.c.owner_id == record_id,
+        photo_links.c.sv_deleted_at.is_(None))).scalars().all()
+    for link_id in links:
+        batch.update(SPECS["photo_link"], link_id, {"sv_deleted_at": batch.now, **_meta(batch)})
+        batch.touches.add("photo_link", link_id, site_id, deleted=True, own=True)
 
 
 def _photo_in_scope(batch: Batch, sha256: str, site_id: str | None) -> None:

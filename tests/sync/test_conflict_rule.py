@@ -164,6 +164,25 @@ def test_a_withdrawn_hazard_is_gone_and_later_edits_to_it_are_refused(server):
     assert phone.record("hazard", hazard_id)["deleted"] is True
 
 
+def test_a_hazard_withdrawn_after_another_device_reviewed_it_takes_the_review_along_and_logs_it(server):
+    phone, tablet = server.sign_in("wang"), server.sign_in("wang")
+    _, hazard_id = a_hazard(phone)
+    review = tablet.device.review(hazard_id, passed=False)
+    review["payload"]["note"] = "仍有杂物"
+    shot = tablet.device.photo(jpeg())
+    link = tablet.device.link(shot["entity_id"], "review", review["entity_id"])
+    move = tablet.device.hazard_update(hazard_id, status="待复查")
+    fail = tablet.device.hazard_update(hazard_id, status="整改中")
+    assert {r["status"] for r in tablet.push_ok([move, review, shot, link, fail])} == {"applied"}
+    # the phone had not seen the 复查 when its inspector corrected the answer
+    assert phone.push_ok([phone.device.entry("hazard", hazard_id, "delete", {"id": hazard_id})])[0]["status"] \
+        == "applied"
+    assert tablet.record("review", review["entity_id"])["deleted"] is True
+    assert tablet.record("photo_link", link["entity_id"])["deleted"] is True
+    logged = {(c["entity"], c["kind"], c["discarded"]) for c in conflicts(server)}
+    assert {("hazard", "deleted", "整改中"), ("review", "deleted", False)} <= logged
+
+
 def test_an_edit_made_without_seeing_the_other_devices_value_is_logged_as_overwritten(server):
     phone, tablet = server.sign_in("wang"), server.sign_in("wang")
     _, hazard_id = a_hazard(phone)
