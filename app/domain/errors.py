@@ -68,27 +68,32 @@ class CompletionRefused(AnXunError):
         self.problems = problems
 
 
-class WithdrawalNeedsConfirm(AnXunError):
-    """A changed answer would withdraw hazards that hold what the inspector typed or attached;
-    ``descriptions`` names them. Answering again with the withdrawal confirmed goes ahead (the
-    details are kept and come back with the hazard)."""
+class _AnswerWouldWithdraw(AnXunError):
+    """A changed answer would withdraw hazards (``descriptions`` names them); nothing was saved."""
+
+    #: what the hazards hold, for the log; the Chinese sentence, with ``{listed}`` for the hazards
+    why = ""
+    template = "{listed}"
 
     def __init__(self, item_id: str, descriptions: list[str]):
         listed = "、".join(f"“{d}”" for d in descriptions)
-        super().__init__(f"answer to {item_id} would withdraw {len(descriptions)} hazard(s) with details",
-                         f"改这个答案会撤销已填写的隐患：{listed}")
+        super().__init__(f"answer to {item_id} would withdraw {len(descriptions)} hazard(s) {self.why}",
+                         self.template.format(listed=listed))
         self.item_id = item_id
         self.descriptions = descriptions
 
 
-class HazardUnderway(AnXunError):
-    """A changed answer would withdraw hazards already taken along their lifecycle (整改 started, a
-    复查 recorded, perhaps on another device): their record must stay, so the answer is not saved."""
+class WithdrawalNeedsConfirm(_AnswerWouldWithdraw):
+    """The hazards hold what the inspector typed or attached. Answering again with the withdrawal
+    confirmed goes ahead (the details are kept and come back with the hazard)."""
 
-    def __init__(self, item_id: str, descriptions: list[str]):
-        listed = "、".join(f"“{d}”" for d in descriptions)
-        super().__init__(f"answer to {item_id} would withdraw {len(descriptions)} hazard(s) already in progress",
-                         f"该答案登记的隐患已进入整改或复查，不能再通过改答案撤销：{listed}。请在隐患台账中跟进")
-        self.item_id = item_id
-        self.descriptions = descriptions
+    why = "with details"
+    template = "改这个答案会撤销已填写的隐患：{listed}"
 
+
+class HazardUnderway(_AnswerWouldWithdraw):
+    """The hazards are already along their lifecycle (整改 started, a 复查 recorded, perhaps on
+    another device): their record must stay, so the answer cannot be changed that way."""
+
+    why = "already in 整改 or 复查"
+    template = "该答案登记的隐患已进入整改或复查，不能再通过改答案撤销：{listed}。请在隐患台账中跟进"
