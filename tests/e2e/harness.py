@@ -210,27 +210,34 @@ class FlutterPage:
 
         Not ``locator.fill``: Flutter may swap the DOM <input> when the field gains focus (the
         accessible name then includes the hint), so text set on the old element never reaches Flutter.
+        The text counts as typed once it has stayed in the field a moment: Flutter writes its own
+        text back into a field it took over late, and the tap is then repeated.
         """
         f = self.page.get_by_label(label, exact=True).last
         f.wait_for(timeout=10_000)
+        focused = ("(label) => { const a = document.activeElement;"
+                   " return a && ['INPUT','TEXTAREA'].includes(a.tagName)"
+                   " && (a.getAttribute('aria-label') || '').startsWith(label); }")
         for _ in range(3):
+            if self.page.evaluate(focused, label):
+                # still focused in the DOM from before (e.g. after Enter): a fresh tap is a fresh focus
+                self.page.evaluate("() => document.activeElement.blur()")
             f.click()
             try:  # the field tapped has the focus, not one the tap landed on by a stale position
-                self.page.wait_for_function("(label) => { const a = document.activeElement;"
-                                            " return a && ['INPUT','TEXTAREA'].includes(a.tagName)"
-                                            " && (a.getAttribute('aria-label') || '').startsWith(label); }",
-                                            arg=label, timeout=3_000)
+                self.page.wait_for_function(focused, arg=label, timeout=3_000)
             except Exception:  # noqa: BLE001 - Playwright's timeout: tap again
                 continue
             self.page.keyboard.press("Control+A")
             self.page.keyboard.press("Backspace")
             self.page.keyboard.insert_text(value)
+            has_value = "(v) => document.activeElement && document.activeElement.value === v"
             try:
-                self.page.wait_for_function("(v) => document.activeElement && document.activeElement.value === v",
-                                            arg=value, timeout=3_000)
-                return
+                self.page.wait_for_function(has_value, arg=value, timeout=3_000)
             except Exception:  # noqa: BLE001 - Playwright's timeout: tap again
                 continue
+            self.page.wait_for_timeout(250)
+            if self.page.evaluate(has_value, value):
+                return
         raise AssertionError(f"could not type into {label!r}")
 
     def shows(self, text: str) -> bool:
