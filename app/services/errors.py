@@ -16,6 +16,6 @@ from app.store.db import NotFound, StoreError
 from sync.client.errors import SyncError
 
 __all__ = [
-    "AnXunError", "CompletionRefused", "HazardUnderway", "IllegalTransition", "InspectionLocked", "InvalidAnswer", "NotFound",
-    "PhotoError", "ReviewRefused", "StoreError", "SyncError", "WithdrawalNeedsConfirm",
+    "AnXunError", "CompletionRefused", "HazardUnderway", "IllegalTransition", "InspectionLocked", "InvalidAnswer",
+    "NotFound", "PhotoError", "ReviewRefused", "StoreError", "SyncError", "WithdrawalNeedsConfirm",
 ]

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.domain import lifecycle
 from app.domain.clock import local_day
 from app.domain.completion import completion_problems
 from app.domain.computed import with_computed
-from app.domain import lifecycle
 from app.domain.errors import (
     CompletionRefused,
     HazardUnderway,

@@ -172,6 +172,12 @@ class NetLog:
         return [s for s, u in self.responses if re.search(r"/fonts/NotoSansSC-AnXun\.otf$", u)]
 
 
+#: Whether the focused element is the text field labelled ``label`` (its name gains the hint on focus).
+JS_FOCUSED = ("(label) => { const a = document.activeElement;"
+              " return !!a && ['INPUT','TEXTAREA'].includes(a.tagName)"
+              " && (a.getAttribute('aria-label') || '').startsWith(label); }")
+
+
 class FlutterPage:
     """Helpers over a Playwright page showing the Flet app (semantics enabled)."""
 
@@ -215,16 +221,13 @@ class FlutterPage:
         """
         f = self.page.get_by_label(label, exact=True).last
         f.wait_for(timeout=10_000)
-        focused = ("(label) => { const a = document.activeElement;"
-                   " return a && ['INPUT','TEXTAREA'].includes(a.tagName)"
-                   " && (a.getAttribute('aria-label') || '').startsWith(label); }")
         for _ in range(3):
-            if self.page.evaluate(focused, label):
+            if self.page.evaluate(JS_FOCUSED, label):
                 # still focused in the DOM from before (e.g. after Enter): a fresh tap is a fresh focus
                 self.page.evaluate("() => document.activeElement.blur()")
             f.click()
             try:  # the field tapped has the focus, not one the tap landed on by a stale position
-                self.page.wait_for_function(focused, arg=label, timeout=3_000)
+                self.page.wait_for_function(JS_FOCUSED, arg=label, timeout=3_000)
             except Exception:  # noqa: BLE001 - Playwright's timeout: tap again
                 continue
             self.page.keyboard.press("Control+A")
@@ -239,6 +242,11 @@ class FlutterPage:
             if self.page.evaluate(has_value, value):
                 return
         raise AssertionError(f"could not type into {label!r}")
+
+    def wait_focus(self, label: str) -> None:
+        """Wait until the field labelled ``label`` has the focus by itself (e.g. the next item's
+        field after Enter), not the field before it."""
+        self.page.wait_for_function(JS_FOCUSED, arg=label, timeout=10_000)
 
     def shows(self, text: str) -> bool:
         """Whether some node on screen shows ``text`` (its text or its accessible name)."""

@@ -95,9 +95,8 @@ def test_every_button_label_fits_on_one_line_at_the_largest_text_size(seeded_app
     with step("是 / 否 / 不适用, 上一题 / 下一题 at 特大 on a 360 px phone (20)"):
         fp.open(server.url + f"run/{inspection_id}")
         fp.click("成套住宅", timeout=30_000)
-        for number in ("6", "8"):
-            page.wait_for_function("() => document.activeElement && document.activeElement.tagName === 'INPUT'")
-            page.keyboard.insert_text(number)
+        for unit, number in (("间", "6"), ("人", "8")):
+            fp.fill(S.NUMBER_FIELD.format(unit=unit), number)  # this item's field, not the last one's
             page.keyboard.press("Enter")
         page.get_by_role("checkbox", name="无上述情形", exact=True).click()
         fp.button(YES_NO_NA[2]).wait_for()

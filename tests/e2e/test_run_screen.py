@@ -81,7 +81,7 @@ def test_the_run_screen_names_the_finding_answer_shows_no_codes_and_keeps_its_ac
         at(fp, "GR-00")
         fp.click("成套住宅")
         at(fp, "GR-00b")
-        page.wait_for_function("() => document.activeElement && document.activeElement.tagName === 'INPUT'")
+        fp.wait_focus(S.NUMBER_FIELD.format(unit="间"))
         page.keyboard.insert_text("6a")
         fp.wait_text(S.NEED_NUMBER)
         assert not any("收到" in t for t in fp.texts())
@@ -90,6 +90,7 @@ def test_the_run_screen_names_the_finding_answer_shows_no_codes_and_keeps_its_ac
         poll(lambda: not fp.shows(S.NEED_NUMBER))
         page.keyboard.press("Enter")
         at(fp, "GR-00c")
+        fp.wait_focus(S.NUMBER_FIELD.format(unit="人"))  # not GR-00b's field, still focused a moment ago
         page.keyboard.insert_text("8")
         page.keyboard.press("Enter")
 
@@ -271,8 +272,7 @@ def test_on_a_tablet_the_item_is_read_before_its_basis_and_a_number_field_keeps_
         page.evaluate(JS_RECORD_INPUT_BLURS)
         fp.click("是")
         at(fp, "HR-17b")
-        page.wait_for_function("(l) => document.activeElement && document.activeElement.tagName === 'INPUT'"
-                               " && document.activeElement.getAttribute('aria-label').startsWith(l)", arg=label)
+        fp.wait_focus(label)
 
     with step("the item column is read before the basis column beside it"):
         order: list[str] = page.evaluate(JS_READING_ORDER)

@@ -138,6 +138,7 @@ def test_one_qunzufang_inspection_with_one_hazard_takes_one_tap_per_question_and
         fp.button(S.COMPLETE).wait_for()
         if not page.evaluate(JS_SHOWS, getattr(S, "SIGNER_FROM_CONTACT", "\x00")):  # no name there yet
             taps.tap("signer", page.get_by_label(S.SIGNER_FIELD, exact=True).last)
+            fp.wait_focus(S.SIGNER_FIELD)
             page.keyboard.insert_text(site.contact_name)
         sign(taps, fp)
         taps.button(S.COMPLETE)
