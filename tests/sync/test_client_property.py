@@ -110,7 +110,7 @@ def orphans(records: dict) -> dict:
 
 
 def linked_only(records: dict) -> dict:
-    """The records in a grid user's scope: all but unlinked photos (the server scopes a photo by its links)."""
+    """The records in a grid user's scope: all but unlinked photos (a photo is scoped by its links)."""
     return {k: v for k, v in records.items() if k not in orphans(records)}
 
 
