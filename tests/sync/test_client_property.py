@@ -111,7 +111,8 @@ def orphans(records: dict) -> dict:
 
 def linked_only(records: dict) -> dict:
     """The records in a grid user's scope: all but unlinked photos (a photo is scoped by its links)."""
-    return {k: v for k, v in records.items() if k not in orphans(records)}
+    unlinked = orphans(records)
+    return {k: v for k, v in records.items() if k not in unlinked}
 
 
 def pushed_photos(device, log: list[dict]) -> set[str]:
@@ -158,12 +159,14 @@ def check(steps: list[tuple]) -> None:
                     device.sync.run(60)
             on_server = server_records(server)
             log = push_log(server)
+            in_scope, unlinked = linked_only(on_server), orphans(on_server)
             for device in devices:
                 held = device_records(device)
-                assert linked_only(held) == linked_only(on_server)
+                assert linked_only(held) == in_scope
                 # A photo whose links were all refused (its hazard was withdrawn on another device) is
                 # in no grid's scope: only the device that took it keeps it, and it must.
-                assert {k for k in orphans(on_server) if k[1] in pushed_photos(device, log)} <= held.keys()
+                my_photos = pushed_photos(device, log)
+                assert {k for k in unlinked if k[1] in my_photos} <= held.keys()
                 assert device.sync.status().pending == 0
                 written = device.store.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'changes'") or 0
                 mine = sorted(r["seq"] for r in log if r["device_id"] == device.device_id)
@@ -175,7 +178,7 @@ def check(steps: list[tuple]) -> None:
                 event(f"entry {row['status']}" + (f" {row['code']}" if row["code"] else ""))
             if any(r["op"] == "delete" for r in log):
                 event("a withdrawn hazard")
-            if orphans(on_server):
+            if unlinked:
                 event("a photo whose hazard was withdrawn elsewhere")
         finally:
             for device in devices:
