@@ -235,3 +235,16 @@ def test_the_date_picker_dialog_reports_errors_too() -> None:
 
     count, bad = run(scenario)
     assert count >= 30 and bad == []  # the days, the arrows, 今天, 取消
+
+
+def test_the_date_picker_offers_no_deadline_before_today_and_no_storage_date_after_today() -> None:
+    today = date(2026, 11, 18)
+
+    async def pickable_days(**bounds: date) -> list[int]:
+        picker = CalendarDialog(open_session()[0].page, lambda picked: None, value=today, today=today, **bounds)
+        return [int(c.label.removeprefix("11月").removesuffix("日")) for c in controls_in(picker.dialog)
+                if isinstance(c, ft.Semantics) and c.label and c.label.startswith("11月") and c.button]
+
+    assert run(lambda: pickable_days(first=today)) == list(range(18, 31))  # a 整改期限
+    assert run(lambda: pickable_days(last=today)) == list(range(1, 19))  # a 最早入库日期
+    assert run(pickable_days) == list(range(1, 31))

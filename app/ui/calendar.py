@@ -51,8 +51,8 @@ class CalendarDialog:
         self.on_pick = on_pick
         self.value = value
         self.today = today
-        self.first = first
-        self.last = last
+        self.earliest = first or date.min
+        self.latest = last or date.max
         self.month = value.replace(day=1)
         self.heading = ft.Text("", size=18, weight=ft.FontWeight.W_700, color=T.TEXT, key="calendar-month")
         self.grid = ft.Column(spacing=0, tight=True)
@@ -76,7 +76,7 @@ class CalendarDialog:
         self.page.show_dialog(self.dialog)
 
     def allowed(self, day: date) -> bool:
-        return (self.first is None or day >= self.first) and (self.last is None or day <= self.last)
+        return self.earliest <= day <= self.latest
 
     def render(self) -> None:
         self.heading.value = S.MONTH_TITLE.format(year=self.month.year, month=self.month.month)

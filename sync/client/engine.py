@@ -87,19 +87,12 @@ class SyncEngine:
     """
 
     def __init__(self, store: Store, photo_files: PhotoStore, data_dir: Path, transport: Transport, *,
-                 batch_entries: int = BATCH_ENTRIES, batch_bytes: int = BATCH_BYTES,
-                 upload_workers: int = UPLOAD_WORKERS, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic, rng: random.Random | None = None):
+                 sleep: Callable[[float], None] = time.sleep):
         self.store = store
         self.photo_files = photo_files
         self.data_dir = Path(data_dir)
         self.transport = transport
-        self.batch_entries = batch_entries
-        self.batch_bytes = batch_bytes
-        self.upload_workers = upload_workers
         self._sleep = sleep
-        self._monotonic = monotonic
-        self._rng = rng or random.Random()
         self._deadline = 0.0
 
     # --- the run -------------------------------------------------------------------------------
@@ -113,7 +106,7 @@ class SyncEngine:
         :raises Transient: the network, the server or the time limit (what was done is kept).
         :raises Refused: the server refused a request as a whole (e.g. ``device_mismatch``).
         """
-        self._deadline = self._monotonic() + timeout_s
+        self._deadline = time.monotonic() + timeout_s
         with FolderLock(self.data_dir, wait_s=wait_for_lock_s):
             creds = credentials(self.store)
             if creds is None or not creds.token:
@@ -138,7 +131,7 @@ class SyncEngine:
             return report
 
     def _remaining(self) -> float:
-        return self._deadline - self._monotonic()
+        return self._deadline - time.monotonic()
 
     def _retrying(self, step: Callable[[], T], report: SyncReport) -> T:
         """Run a step, again after a transient failure (backoff with full jitter) until the time limit."""
@@ -148,7 +141,7 @@ class SyncEngine:
                 return step()
             except Transient as exc:
                 attempt += 1
-                wait = exc.retry_after_s or self._rng.uniform(0, min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** attempt))
+                wait = exc.retry_after_s or random.uniform(0, min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** attempt))
                 if self._remaining() <= wait:
                     if isinstance(exc, OutOfTime):
                         raise
@@ -162,7 +155,7 @@ class SyncEngine:
 
     def _send_up(self, api: Api, report: SyncReport) -> None:
         """Push the log; each batch's acknowledged images start uploading while the push goes on."""
-        uploader = Uploader(self.store, self.photo_files, api, report, self.upload_workers)
+        uploader = Uploader(self.store, self.photo_files, api, report, UPLOAD_WORKERS)
         try:
             uploader.add_queued()  # images left from an earlier sync
             self._push(api, report, after_batch=uploader.add_queued)
@@ -172,10 +165,10 @@ class SyncEngine:
         uploader.finish()
 
     def _push(self, api: Api, report: SyncReport, after_batch: Callable[[], None] = lambda: None) -> None:
-        limit = self.batch_entries
+        limit = BATCH_ENTRIES
         device_id = self.store.device_id
         while True:
-            batch = outbox.next_batch(self.store, max_entries=limit, max_bytes=self.batch_bytes)
+            batch = outbox.next_batch(self.store, max_entries=limit, max_bytes=BATCH_BYTES)
             if not batch:
                 return
             try:
@@ -255,7 +248,7 @@ class SyncEngine:
                 log.info("thumbnail of %s not fetched now: %s", sha, exc)
                 return False
 
-        with ThreadPoolExecutor(max_workers=self.upload_workers, thread_name_prefix="anxun-thumb") as pool:
+        with ThreadPoolExecutor(max_workers=UPLOAD_WORKERS, thread_name_prefix="anxun-thumb") as pool:
             results = list(pool.map(fetch, missing))
         fetched = [sha for sha, ok in zip(missing, results, strict=True) if ok]
         inbox.download_done(self.store, fetched)

@@ -44,11 +44,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   description="Sync for the AnXun field app; see docs/sync.md.")
     app.state.storage = storage
-    app.add_middleware(
-        RequestGuard, public=PUBLIC, streamed="/v1/photos/", max_body_bytes=settings.max_body_bytes,
-        max_upload_bytes=settings.max_photo_bytes, idle_timeout_s=settings.body_idle_timeout_s,
-        total_timeout_s=settings.body_total_timeout_s,
-    )
+    app.add_middleware(RequestGuard, public=PUBLIC, streamed="/v1/photos/", settings=settings)
     for router in ROUTERS:
         app.include_router(router)
     _install_error_handlers(app)

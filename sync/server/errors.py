@@ -1,16 +1,8 @@
 """The central endpoint's errors.
 
-    ApiError                 a request refused as a whole: HTTP status + JSON {code, message}
-    ├── Unauthorized         401: no token, a bad or revoked one, wrong credentials
-    ├── Forbidden            403: outside the user's role or grids
-    ├── NotFound             404
-    ├── Conflict             409
-    ├── TooLarge             413: body, batch or photo over its limit
-    ├── NotAnImage           415: an upload that is not a JPEG or PNG image
-    ├── TooSlow              408: the body stalled or took too long
-    ├── Invalid              422: the request's content
-    └── TooManyAttempts      429: repeated wrong passwords
-    EntryRejected            one push entry refused; the rest of the batch still applies
+``ApiError`` is a request refused as a whole: an HTTP status and a JSON body ``{code, message}``;
+each subclass names its status and code in its class line. ``EntryRejected`` refuses one push entry
+while the rest of the batch still applies.
 
 ``message`` is the Chinese sentence for the person; ``detail`` the precise English for logs.
 """
@@ -23,6 +15,11 @@ from typing import Any
 class ApiError(Exception):
     status = 400
     code = "bad_request"
+
+    def __init_subclass__(cls, *, status: int, code: str, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        cls.status = status
+        cls.code = code
 
     def __init__(self, message: str, *, code: str | None = None, detail: str | None = None,
                  field: str | None = None, headers: dict[str, str] | None = None):
@@ -43,53 +40,44 @@ class ApiError(Exception):
         return out
 
 
-class Unauthorized(ApiError):
-    status = 401
-    code = "unauthorized"
+class Unauthorized(ApiError, status=401, code="unauthorized"):
+    """No token, a bad or revoked one, or wrong credentials."""
 
     def __init__(self, message: str = "未登录或登录已失效，请重新登录", **kwargs: Any):
         kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(message, **kwargs)
 
 
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
+class Forbidden(ApiError, status=403, code="forbidden"):
+    """Outside the user's role or grids."""
 
 
-class NotFound(ApiError):
-    status = 404
-    code = "not_found"
+class NotFound(ApiError, status=404, code="not_found"):
+    """No such record, kind of record or photo."""
 
 
-class Conflict(ApiError):
-    status = 409
-    code = "conflict"
+class Conflict(ApiError, status=409, code="conflict"):
+    """The request does not fit what the server holds, e.g. a hazard already closed."""
 
 
-class TooSlow(ApiError):
-    status = 408
-    code = "timeout"
+class TooSlow(ApiError, status=408, code="timeout"):
+    """The body stalled or took too long."""
 
 
-class TooLarge(ApiError):
-    status = 413
-    code = "too_large"
+class TooLarge(ApiError, status=413, code="too_large"):
+    """A body, batch or photo over its limit."""
 
 
-class NotAnImage(ApiError):
-    status = 415
-    code = "not_an_image"
+class NotAnImage(ApiError, status=415, code="not_an_image"):
+    """An upload that is not a JPEG or PNG image."""
 
 
-class Invalid(ApiError):
-    status = 422
-    code = "invalid"
+class Invalid(ApiError, status=422, code="invalid"):
+    """The request's content."""
 
 
-class TooManyAttempts(ApiError):
-    status = 429
-    code = "too_many_attempts"
+class TooManyAttempts(ApiError, status=429, code="too_many_attempts"):
+    """Repeated wrong passwords."""
 
 
 class EntryRejected(Exception):

@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .config import ServerSettings
 from .errors import ApiError, TooLarge, TooSlow, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -32,17 +33,14 @@ Send = Callable[[Message], Awaitable[None]]
 
 class RequestGuard:
     """:param public: paths that need no token, e.g. ``{"/health", "/openapi.json", "/v1/auth/sign-in"}``.
-    :param streamed: path prefix of uploads passed through as a stream (PUT only), e.g. ``/v1/photos/``."""
+    :param streamed: path prefix of uploads passed through as a stream (PUT only), e.g. ``/v1/photos/``.
+    :param settings: the body and photo limits and the body time-outs."""
 
-    def __init__(self, app: Callable, *, public: set[str], streamed: str, max_body_bytes: int,
-                 max_upload_bytes: int, idle_timeout_s: float, total_timeout_s: float):
+    def __init__(self, app: Callable, *, public: set[str], streamed: str, settings: ServerSettings):
         self.app = app
         self.public = public
         self.streamed = streamed
-        self.max_body_bytes = max_body_bytes
-        self.max_upload_bytes = max_upload_bytes
-        self.idle_timeout_s = idle_timeout_s
-        self.total_timeout_s = total_timeout_s
+        self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,12 +52,13 @@ class RequestGuard:
             await _reply(send, Unauthorized(detail="no bearer token"))
             return
         streamed = method == "PUT" and path.startswith(self.streamed)
-        limit = self.max_upload_bytes if streamed else self.max_body_bytes
+        limit = self.settings.max_photo_bytes if streamed else self.settings.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _reply(send, _too_large(int(declared), limit))
             return
-        guarded = _GuardedReceive(receive, limit, self.idle_timeout_s, self.total_timeout_s)
+        guarded = _GuardedReceive(receive, limit, self.settings.body_idle_timeout_s,
+                                  self.settings.body_total_timeout_s)
         if streamed:
             await self.app(scope, guarded, send)
             return
