@@ -178,6 +178,15 @@ def fmt_dt(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def _field_border() -> dict[ft.ControlState, ft.InputBorder]:
+    """Grey, blue while typing; an error keeps the theme's red. A new one per field: Flet records
+    each value's parent control on it."""
+    return {
+        ft.ControlState.DEFAULT: ft.OutlineInputBorder(side=ft.BorderSide(1.5, T.BORDER)),
+        ft.ControlState.FOCUSED: ft.OutlineInputBorder(side=ft.BorderSide(1.5, T.PRIMARY)),
+    }
+
+
 def field(label: str, value: str = "", *, on_blur: Handler | None = None, on_submit: Handler | None = None,
           on_change: Handler | None = None, multiline: bool = False, keyboard: ft.KeyboardType | None = None,
           hint: str | None = None, suffix: str | None = None, password: bool = False,
@@ -191,8 +200,7 @@ def field(label: str, value: str = "", *, on_blur: Handler | None = None, on_sub
         keyboard_type=keyboard or (ft.KeyboardType.MULTILINE if multiline else ft.KeyboardType.TEXT),
         hint_text=hint, suffix=suffix, password=password, can_reveal_password=password,
         read_only=read_only, expand=expand, width=width, helper=helper,
-        text_size=17, border_color=T.BORDER, focused_border_color=T.PRIMARY, border_width=1.5,
-        label_style=ft.TextStyle(color=T.MUTED, size=15),
+        text_size=17, border=_field_border(), label_style=ft.TextStyle(color=T.MUTED, size=15),
     )
 
 
