@@ -1,6 +1,6 @@
 """Checklist data (one YAML file per checklist) and its schema."""
 
-from .loader import ChecklistError, LoadResult, load_dir, load_file, load_shipped
+from .loader import ChecklistError, LoadResult, load_dir, load_file, load_shipped, load_text
 from .office import OfficeConfig, office_problems
 from .schema import (
     SCHEMA_VERSION,
@@ -34,5 +34,6 @@ __all__ = [
     "load_dir",
     "load_file",
     "load_shipped",
+    "load_text",
     "office_problems",
 ]

@@ -93,8 +93,24 @@ def load_file(
     :param overrides: office-local parameter values, e.g. ``{"group_rental": {"max_per_room": 3}}``.
     :raises ChecklistError: naming the file and, where one is at fault, the item.
     """
-    name = path.name
     text = _read_text(path, MAX_CHECKLIST_BYTES)
+    return load_text(path.name, text, previous_versions=previous_versions, overrides=overrides)
+
+
+def load_text(
+    name: str,
+    text: str,
+    *,
+    previous_versions: Mapping[str, int] | None = None,
+    overrides: Mapping[str, Mapping[str, float]] | None = None,
+) -> Checklist:
+    """Load and validate a checklist file's text that did not come from a file here (e.g. pulled
+    by sync); the same checks and errors as ``load_file``.
+
+    :param name: what errors call it, e.g. ``lifeline v3 (pulled)``.
+    """
+    if len(text.encode("utf-8")) > MAX_CHECKLIST_BYTES:
+        raise ChecklistError(name, f"larger than {MAX_CHECKLIST_BYTES // 1024} KB, the most a checklist file may be")
     try:
         _check_shape(name, text)
         raw = yaml.load(text, Loader=_SafeLoader)

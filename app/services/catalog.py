@@ -7,7 +7,9 @@
   version in the archive the app ships (``checklists/archive``);
 - ``install(path)``: a checklist file from the office. One this app cannot read (its
   ``min_schema_version`` is newer), that is invalid, older than a version in use, or that changes
-  a version already in use is refused, saying which file and why; nothing changes then.
+  a version already in use is refused, saying which file and why; nothing changes then;
+- ``install_pulled()``: the same for the files the office published and sync pulled (after each
+  sync, and when the device opens: a sync from the command line pulls without installing).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from app.domain.models import Inspection
 from app.store import checklists as version_store
 from app.store.db import Store
 from app.store.settings import get_setting, put_setting
-from checklists import Checklist, ChecklistError, load_dir, load_file
+from checklists import Checklist, ChecklistError, load_dir, load_file, load_text
 from checklists.loader import SHIPPED_DIR
 from checklists.schema import SchemaTooNew, check_consistency, check_readable
 
@@ -185,17 +187,46 @@ class Catalog:
         :raises ChecklistRefused: the file cannot be read by this app (a newer schema), is not a
             valid checklist, is older than the version in use, or changes a version already kept.
         """
-        used = {cid: c.version for cid, c in self._by_id.items()}
         try:
-            checklist = load_file(Path(path), previous_versions=used)
+            checklist = load_file(Path(path), previous_versions=self._current_versions())
         except ChecklistError as exc:
             self._refuse(exc, _reason(exc))
+        return self._make_current(checklist, Path(path).name)
+
+    def install_pulled(self) -> list[Checklist]:
+        """Install what the office published that sync has pulled since, where newer than the
+        version in use; a file this app refuses is logged and kept in ``errors``, the rest install.
+
+        :returns: the checklists installed, e.g. ``[lifeline v3]``; empty when nothing was newer.
+        """
+        if self._store is None:
+            return []
+        installed = []
+        for pulled in version_store.pulled_files(self._store):
+            current = self._by_id.get(pulled["id"])
+            if current is not None and current.version >= pulled["version"]:
+                continue
+            name = f"{pulled['id']} v{pulled['version']} (pulled)"
+            try:
+                checklist = load_text(name, pulled["yaml"], previous_versions=self._current_versions())
+                installed.append(self._make_current(checklist, name))
+            except ChecklistError as exc:
+                log.warning("checklist refused: %s", exc)
+                self.errors.append(exc)
+            except ChecklistRefused:
+                pass  # logged and kept in errors by _refuse
+        return installed
+
+    def _current_versions(self) -> dict[str, int]:
+        return {cid: c.version for cid, c in self._by_id.items()}
+
+    def _make_current(self, checklist: Checklist, name: str) -> Checklist:
         key = (checklist.id, checklist.version)
         body = checklist_body(checklist)
         kept = self._hashes.get(key)
         if kept is not None and kept != _sha256(body):
-            error = ChecklistError(Path(path).name, f"version {checklist.version} of '{checklist.id}' is already "
-                                                    "in use with other content; publish it as a new version")
+            error = ChecklistError(name, f"version {checklist.version} of '{checklist.id}' is already "
+                                         "in use with other content; publish it as a new version")
             self._refuse(error, "该版本已在使用，内容不能更改，请以新版本号发布")
         self._versions[key] = checklist
         self._keep(checklist)
@@ -205,7 +236,7 @@ class Catalog:
             if self._store is not None:
                 used_before = get_setting(self._store, VERSIONS_KEY, {})
                 put_setting(self._store, VERSIONS_KEY, {**used_before, checklist.id: checklist.version})
-        log.info("installed checklist %s v%s from %s", checklist.id, checklist.version, Path(path).name)
+        log.info("installed checklist %s v%s from %s", checklist.id, checklist.version, name)
         return checklist
 
     def _refuse(self, error: ChecklistError, reason: str) -> Any:

@@ -202,13 +202,17 @@ class SyncState(Service):
     # --- syncing -------------------------------------------------------------------------------
 
     def run(self, timeout_s: float = 120.0, *, wait_for_lock_s: float = 0.0) -> SyncReport:
-        """One full sync (push, images, pull); see ``sync.client.engine``.
+        """One full sync (push, images, pull); see ``sync.client.engine``. Checklists the office
+        published install as soon as they are pulled, even when a later step fails.
 
         :raises SyncError: ``SignInNeeded``, a ``Transient`` failure, ``Refused``; what was done is kept.
         """
         device = self._device
         engine = SyncEngine(device.store, device.photo_files, device.data_dir, self._transport())
-        return engine.run(timeout_s, wait_for_lock_s=wait_for_lock_s)
+        try:
+            return engine.run(timeout_s, wait_for_lock_s=wait_for_lock_s)
+        finally:
+            device.catalog.install_pulled()
 
     def fetch_photo(self, sha256: str, timeout_s: float = 60.0) -> Path:
         """The full-size photo, fetched from the server if this device has only its thumbnail.

@@ -1,10 +1,13 @@
-"""Every checklist version the device has used, kept as JSON so a draft finishes on its own version.
+"""Every checklist version the device has used, kept as JSON so a draft finishes on its own version;
+and the checklist files the office published, as sync pulled them (``checklist_updates``).
 
 The body is the checklist as ``Checklist.model_dump(by_alias=True, exclude_defaults=True,
 mode="json")`` writes it; ``app.services.catalog`` validates it again when it reads it back.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from .db import Store
 from .ids import to_text, utc_now
@@ -41,3 +44,10 @@ def newest_versions(store: Store) -> dict[str, int]:
     """checklist id → the newest version kept, e.g. ``{"lifeline": 2}``."""
     return {r["checklist_id"]: r["version"] for r in store.rows(
         "SELECT checklist_id, max(version) AS version FROM checklist_versions GROUP BY checklist_id")}
+
+
+def pulled_files(store: Store) -> list[dict[str, Any]]:
+    """The newest file the office published of each checklist, as pulled: ``id``, ``version``, ``yaml``."""
+    return store.rows("""SELECT id, version, yaml FROM checklist_updates AS u
+                         WHERE version = (SELECT max(version) FROM checklist_updates WHERE id = u.id)
+                         ORDER BY id""")

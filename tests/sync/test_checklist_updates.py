@@ -1,0 +1,83 @@
+"""A checklist the office publishes reaches the inspector: the next sync installs it, new
+inspections use it, a draft started before finishes on its own version, and a file this app
+cannot read is refused on the device without touching the version in use."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from client_support import sign_in
+
+from app.services import open_device
+from app.store import inbox
+from checklists.loader import SHIPPED_DIR
+from sync.client.engine import SyncEngine
+from sync.server.publish import publish_checklist
+from tests.factories import TODAY
+
+NEW_QUESTION = "检查地点（小区、楼栋、单元或门牌号）"
+
+
+def next_edition(folder: Path, *, min_schema: int = 2) -> Path:
+    """生命通道 as the office publishes it next: version 3, one question reworded."""
+    text = (SHIPPED_DIR / "lifeline.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.MULTILINE)
+    text = text.replace("min_schema_version: 2", f"min_schema_version: {min_schema}", 1)
+    text = text.replace("question: 检查地点（小区、楼栋或门牌号）", f"question: {NEW_QUESTION}", 1)
+    path = folder / "lifeline.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def device(tmp_path):
+    """A device with the shipped checklists (生命通道 version 2)."""
+    opened = open_device(tmp_path / "device", today=lambda: TODAY)
+    yield opened
+    opened.close()
+
+
+def site_in(device, name: str):
+    return device.sites.create(name=name, address="钟楼区荷花池街道 12 号", kind="群租房", grid="荷花池-01")
+
+
+def test_a_published_checklist_is_installed_by_the_next_sync_and_new_inspections_use_it(server, device, tmp_path):
+    draft = device.inspections.start(site_in(device, "荷花池街道 12 号").id, "lifeline")
+    publish_checklist(server.storage, next_edition(tmp_path))
+    sign_in(device, server)
+
+    device.sync.run(60)
+
+    assert device.catalog.get("lifeline").version == 3
+    assert device.catalog.get("lifeline").item("LC-00a").question == NEW_QUESTION
+    later = device.inspections.start(site_in(device, "荷花池街道 14 号").id, "lifeline")
+    assert later.checklist_version == 3
+    assert device.catalog.for_inspection(device.inspections.get(draft.id)).version == 2  # the draft keeps its own
+
+
+def test_a_checklist_pulled_by_the_command_line_sync_is_installed_when_the_app_opens(server, device, tmp_path):
+    publish_checklist(server.storage, next_edition(tmp_path))
+    sign_in(device, server)
+    SyncEngine(device.store, device.photo_files, device.data_dir, device.sync.transport).run(60)
+    assert device.catalog.get("lifeline").version == 2  # pulled, not yet installed
+    device.close()
+
+    reopened = open_device(tmp_path / "device", today=lambda: TODAY)
+    try:
+        assert reopened.catalog.get("lifeline").version == 3
+    finally:
+        reopened.close()
+
+
+def test_a_pulled_checklist_this_app_cannot_read_leaves_the_one_in_use(device, tmp_path, caplog):
+    text = next_edition(tmp_path, min_schema=99).read_text(encoding="utf-8")
+    inbox.apply_records(device.store, [{"entity": "checklist", "id": "lifeline", "op": "upsert", "fields": {
+        "id": "lifeline", "version": 3, "title": "生命通道", "yaml": text, "sha256": "0" * 64,
+        "published_at": "2026-11-30T08:00:00Z"}}])
+
+    assert device.catalog.install_pulled() == []
+
+    assert device.catalog.get("lifeline").version == 2
+    assert "lifeline v3 (pulled)" in caplog.text and "cannot be read by this app" in caplog.text
