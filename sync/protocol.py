@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from app.domain.vocab import SEVERITIES, SITE_KINDS, STATUSES
+from checklists import OfficeConfig
 
 from .hlc import Hlc
 
@@ -57,6 +58,7 @@ __all__ = [
     "Health",
     "Id",
     "InspectionFields",
+    "OfficeSettingsFields",
     "PhotoFields",
     "PhotoLinkFields",
     "PhotoStored",
@@ -268,6 +270,17 @@ class ChecklistFields(_Strict):
     yaml: str
     sha256: Sha256
     published_at: UtcTime
+
+
+class OfficeSettingsFields(_Strict):
+    """What the office decided for its district (``checklists.OfficeConfig``): the 红黄蓝 rules,
+    item levels, check methods hidden per role. One record for every device; each change is a new
+    ``version``."""
+
+    version: int = Field(ge=1)
+    config: OfficeConfig
+    set_by: Name
+    set_at: UtcTime
 
 
 ENTITY_FIELDS: dict[str, type[BaseModel]] = {

@@ -88,8 +88,9 @@ def open_device(data_dir: Path, *, checklists: dict[str, Checklist] | None = Non
     try:
         catalog = Catalog(checklists, store=store) if checklists is not None else None
         device = Device(data_dir, store, catalog=catalog, today=today)
-        if checklists is None:
-            device.catalog.install_pulled()  # a sync from the command line pulls without installing
+        if checklists is None:  # a sync from the command line pulls without installing
+            device.catalog.install_pulled()
+            device.office.apply_pulled()
         device.photo_files.sweep(lambda: photo_hashes(store))  # leftovers of a killed writer
         return device
     except BaseException:

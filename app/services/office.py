@@ -1,26 +1,32 @@
 """What the office decided for its district (``checklists.office.OfficeConfig``), kept on the device.
 
 The office's 红黄蓝 rules, the levels it set for items that allow one (e.g. the 30/90-day 危废
-storage periods as hard limits) and the check methods it hides per role arrive with sync; until
-then the checklist files' documented defaults apply. ``role`` is what the signed-in user is
-(网格员, 消防员 …); it picks the methods hidden from this inspector.
+storage periods as hard limits) and the check methods it hides per role arrive with sync
+(``apply_pulled``); until then the checklist files' documented defaults apply. ``role`` is what
+the signed-in user is (网格员, 消防员 …); it picks the methods hidden from this inspector.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.domain.errors import InvalidAnswer
+from app.store.inbox import PULLED_OFFICE
 from app.store.settings import get_setting, put_setting
 from checklists import OfficeConfig, office_problems
 
 from .base import Service
 
+log = logging.getLogger(__name__)
+
 OFFICE_KEY = "office_config"
 ROLE_KEY = "user_role"
+#: The version of the office's pulled settings in force (0: none applied yet).
+APPLIED_VERSION_KEY = "office_config_version"
 
 
 class Office(Service):
@@ -52,6 +58,25 @@ class Office(Service):
         put_setting(self._store, OFFICE_KEY, checked.model_dump(mode="json"))
         self._config = checked
         return checked
+
+    def apply_pulled(self) -> bool:
+        """Put the office's settings that sync pulled into force, when newer than those in force.
+        Settings that do not fit this device's checklists (an older app) are logged and left
+        out; the ones in force stay.
+
+        :returns: whether new settings took effect.
+        """
+        pulled = get_setting(self._store, PULLED_OFFICE)
+        if not pulled or pulled["version"] <= get_setting(self._store, APPLIED_VERSION_KEY, 0):
+            return False
+        try:
+            self.update(pulled["config"])
+        except InvalidAnswer as exc:
+            log.warning("office settings version %s not applied: %s", pulled["version"], exc)
+            return False
+        put_setting(self._store, APPLIED_VERSION_KEY, pulled["version"])
+        log.info("office settings version %s by %s in force", pulled["version"], pulled["set_by"])
+        return True
 
     def role(self) -> str:
         """The signed-in user's role, e.g. ``网格员``; empty until one signed in."""

@@ -203,7 +203,8 @@ class SyncState(Service):
 
     def run(self, timeout_s: float = 120.0, *, wait_for_lock_s: float = 0.0) -> SyncReport:
         """One full sync (push, images, pull); see ``sync.client.engine``. Checklists the office
-        published install as soon as they are pulled, even when a later step fails.
+        published, and then its settings, take effect as soon as they are pulled, even when a
+        later step fails.
 
         :raises SyncError: ``SignInNeeded``, a ``Transient`` failure, ``Refused``; what was done is kept.
         """
@@ -213,6 +214,7 @@ class SyncState(Service):
             return engine.run(timeout_s, wait_for_lock_s=wait_for_lock_s)
         finally:
             device.catalog.install_pulled()
+            device.office.apply_pulled()
 
     def fetch_photo(self, sha256: str, timeout_s: float = 60.0) -> Path:
         """The full-size photo, fetched from the server if this device has only its thumbnail.

@@ -11,6 +11,8 @@ server's state, not edits of this device. Two things keep local work safe:
 
 Every pulled photo is noted in ``sync_downloads``: the engine fetches a thumbnail of any photo
 this device has no file for (another device's hazard photos, so a 复查 can be done on them).
+Published checklists (``checklist_updates``) and the office's settings (the ``PULLED_OFFICE``
+setting) are only kept here: the services check them against the app before they take effect.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from typing import Any
 
 from .db import Store
 from .ids import to_text, utc_now
+from .settings import put_setting
 
 log = logging.getLogger(__name__)
 
 CURSOR = "sync.cursor"
+#: The office's settings as last pulled (``OfficeSettingsFields``: version, config, set_by, set_at).
+PULLED_OFFICE = "sync.office_settings"
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,10 @@ def apply_records(store: Store, records: Iterable[dict[str, Any]], done: Applied
 def _apply_one(store: Store, record: dict[str, Any], done: Applied, *, from_park: bool) -> bool:
     """Apply a record; False when it had to wait for its parent (parked)."""
     entity, entity_id, op, fields = record["entity"], record["id"], record["op"], dict(record["fields"])
+    if entity == "office":
+        put_setting(store, PULLED_OFFICE, fields)
+        done.upserted += 1
+        return True
     table = _TABLES.get(entity)
     if table is None:
         log.warning("pulled record of unknown kind %r (%s) ignored", entity, entity_id)

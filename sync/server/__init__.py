@@ -1,4 +1,5 @@
-"""The central endpoint: accounts, exactly-once push, cursor pull, photos, audit dump.
+"""The central endpoint: accounts, exactly-once push, cursor pull, photos, office decisions and
+settings, published checklists, audit dump.
 
 ``create_app(settings)`` builds the FastAPI application; ``python -m sync.server`` serves it and
 manages accounts (see ``cli``). It imports ``sync.protocol``, ``checklists`` and ``app.domain``,

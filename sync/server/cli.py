@@ -1,4 +1,5 @@
-"""``python -m sync.server``: serve the endpoint, manage accounts, publish checklists, dump records.
+"""``python -m sync.server``: serve the endpoint, manage accounts, publish checklists, set the
+office's settings, dump records.
 
 Exit status: 0 on success, 1 on an error (one line on standard error says why; ``checklist
 publish`` prints the loader's ERROR lines), 2 on a usage error. Logs go to standard error.
@@ -30,6 +31,7 @@ examples:
   python -m sync.server --data server-data user revoke 王芳
   python -m sync.server --data server-data user list
   python -m sync.server --data server-data checklist publish checklists/lifeline.yaml
+  python -m sync.server --data server-data office set office.yaml --by 李主任
   python -m sync.server --data server-data dump > records.jsonl
 
 Accounts can be managed while the server runs on the same data folder.
@@ -69,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     publish = checklist.add_parser("publish", help="validate a checklist YAML file and make it available to pull")
     publish.add_argument("file", type=Path)
 
+    office = commands.add_parser("office", help="set the office's settings for every device").add_subparsers(
+        dest="office_command", metavar="ACTION", required=True)
+    office_set = office.add_parser("set", help="check a settings file (YAML or JSON: ratings, levels, "
+                                              "hidden_methods, repeat_within_days) and make it available to pull")
+    office_set.add_argument("file", type=Path)
+    office_set.add_argument("--by", default="管理员（命令行）", metavar="NAME", help="who set them (recorded)")
+
     commands.add_parser("dump", help="every live record as one JSON object per line on standard output")
     return parser
 
@@ -97,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             return _user(storage, args)
         if command == "checklist":
             return _publish(storage, args.file)
+        if command == "office":
+            return _office(storage, args.file, args.by)
         return _dump(storage)
     finally:
         storage.close()
@@ -154,6 +165,33 @@ def _publish(storage: Storage, path: Path) -> int:
         print(f"ERROR  {exc}")
         return 1
     print(f"OK  {path.name}  {summarise(checklist)}{'' if new else '  (already published)'}")
+    return 0
+
+
+def _office(storage: Storage, path: Path, by: str) -> int:
+    import yaml
+    from pydantic import ValidationError
+
+    from checklists import OfficeConfig
+
+    from .errors import Invalid
+    from .office_settings import set_office_settings
+
+    try:
+        config = OfficeConfig.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        stored = set_office_settings(storage, by, config)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        print(f"错误：{path.name} 无法读取：{exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        print(f"错误：{path.name}：{where}：{first['msg']}", file=sys.stderr)
+        return 1
+    except Invalid as exc:
+        print(f"错误：{path.name}：{exc.message}", file=sys.stderr)
+        return 1
+    print(f"办公室设定已更新为第 {stored['version']} 版（{by}），各设备下次同步时生效")
     return 0
 
 

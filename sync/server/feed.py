@@ -18,9 +18,11 @@ from .accounts import User
 from .entities import DECISION, SPECS, wire_value
 from .errors import Conflict
 from .storage import current_number, next_numbers, utc_now
-from .tables import checklists, decisions, devices, feed, sites
+from .tables import checklists, decisions, devices, feed, office_settings, sites
 
 GLOBAL = "*"
+#: Records every device pulls, whatever its grids: published checklists and the office's settings.
+GLOBAL_ENTITIES = frozenset({"checklist", "office"})
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,9 @@ class Touches:
                 origin = self.device_id
             else:
                 origin = None
-            row = {"seq": touch.seq, "scope": GLOBAL if touch.entity == "checklist" else grids.get(touch.site_id, ""),
-                   "site_id": touch.site_id, "deleted": touch.deleted, "origin_device": origin}
+            scope = GLOBAL if touch.entity in GLOBAL_ENTITIES else grids.get(touch.site_id, "")
+            row = {"seq": touch.seq, "scope": scope, "site_id": touch.site_id, "deleted": touch.deleted,
+                   "origin_device": origin}
             if known:
                 updates.append({**row, "k_entity": touch.entity, "k_entity_id": touch.entity_id})
             else:
@@ -181,6 +184,8 @@ def _records(conn: Connection, rows: list) -> list[dict[str, Any]]:
                 found[(entity, record["id"])] = DECISION.wire(record)
         elif entity == "checklist":
             found.update({("checklist", r["id"]): r for r in latest_checklists(conn, ids)})
+        elif entity == "office" and (settings := office_settings_in_force(conn)) is not None:
+            found[("office", "settings")] = settings
     out = []
     for row in rows:
         key = (row["entity"], row["entity_id"])
@@ -202,3 +207,9 @@ def latest_checklists(conn: Connection, ids: list[str] | None = None) -> list[di
     query = select(checklists).join(newest, (checklists.c.id == newest.c.id)
                                     & (checklists.c.version == newest.c.version))
     return [{k: wire_value(v) for k, v in row.items()} for row in conn.execute(query).mappings()]
+
+
+def office_settings_in_force(conn: Connection) -> dict[str, Any] | None:
+    """The office's newest settings (``OfficeSettingsFields``), or None when it never set any."""
+    row = conn.execute(select(office_settings).order_by(office_settings.c.version.desc()).limit(1)).mappings().first()
+    return None if row is None else {name: wire_value(row[name]) for name in ("version", "config", "set_by", "set_at")}

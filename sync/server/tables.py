@@ -171,6 +171,15 @@ checklists = Table(
     PrimaryKeyConstraint("id", "version"),
 )
 
+#: The office's settings for every device (``OfficeConfig``); each change is a new version.
+office_settings = Table(
+    "office_settings", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("config", Json, nullable=False),
+    Column("set_by", String, nullable=False),
+    Column("set_at", Time, nullable=False),
+)
+
 server_meta = Table(
     "server_meta", metadata,
     Column("key", String, primary_key=True),

@@ -1,14 +1,18 @@
-"""The office's operations (管理员 only): decisions on hazards, the conflict log."""
+"""The office's operations: decisions on hazards, the district's settings, the conflict log (管理员; anyone
+signed in may read the settings, which every device pulls anyway)."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from sync.protocol import ConflictOut, ConflictsPage, DecisionFields, DecisionIn, ErrorOut
+from checklists import OfficeConfig
+from sync.protocol import ConflictOut, ConflictsPage, DecisionFields, DecisionIn, ErrorOut, OfficeSettingsFields
 
 from .. import conflict_log, decisions
-from ..deps import AdminUser, StorageDep
-from ..errors import Invalid
+from ..deps import AdminUser, CurrentUser, StorageDep
+from ..errors import Invalid, NotFound
+from ..feed import office_settings_in_force
+from ..office_settings import set_office_settings
 from .common import PROTECTED
 
 router = APIRouter(prefix="/v1", tags=["office"])
@@ -20,6 +24,25 @@ def decide(hazard_id: Annotated[str, Path(max_length=64)], body: DecisionIn, use
            storage: StorageDep) -> DecisionFields:
     """Set a hazard's deadline, severity or 挂牌督办; devices in scope pull the decision and the hazard."""
     return DecisionFields.model_validate(decisions.decide(storage, user, hazard_id, body))
+
+
+@router.put("/office/settings", response_model=OfficeSettingsFields,
+            responses={**PROTECTED, 422: {"model": ErrorOut}})
+def set_settings(body: OfficeConfig, user: AdminUser, storage: StorageDep) -> OfficeSettingsFields:
+    """Set the district's 红黄蓝 rules, item levels and check methods hidden per role; every device
+    pulls them. Settings naming a checklist, item or level that does not exist are refused (422)."""
+    return OfficeSettingsFields.model_validate(set_office_settings(storage, user.name, body))
+
+
+@router.get("/office/settings", response_model=OfficeSettingsFields,
+            responses={**PROTECTED, 404: {"model": ErrorOut}})
+def settings(_user: CurrentUser, storage: StorageDep) -> OfficeSettingsFields:
+    """The settings in force (every device pulls them too)."""
+    with storage.read() as conn:
+        found = office_settings_in_force(conn)
+    if found is None:
+        raise NotFound("办公室尚未设定，各检查表按默认规则执行", detail="no office settings yet")
+    return OfficeSettingsFields.model_validate(found)
 
 
 @router.get("/conflicts", response_model=ConflictsPage, responses=PROTECTED)

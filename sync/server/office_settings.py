@@ -1,0 +1,62 @@
+"""The office's settings for its district (``checklists.OfficeConfig``): the 红黄蓝 rules, the
+levels of items that allow one, the check methods hidden per role. A 管理员 sets them (API or
+command line); every device pulls them as one record, ``office/settings``.
+
+They are checked against the checklists devices run — the shipped file, or a newer published
+version — so settings naming a checklist, item or level that does not exist never leave here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from checklists import Checklist, ChecklistError, OfficeConfig, load_shipped, load_text, office_problems
+
+from .entities import wire_value
+from .errors import Invalid
+from .feed import Touches, latest_checklists
+from .storage import Storage, utc_now
+from .tables import office_settings
+
+log = logging.getLogger(__name__)
+
+ENTITY = "office"
+RECORD_ID = "settings"
+
+
+def set_office_settings(storage: Storage, user_name: str, config: OfficeConfig) -> dict[str, Any]:
+    """Make ``config`` the settings every device pulls next.
+
+    :param user_name: who set them, e.g. ``李主任``.
+    :returns: the stored record (``OfficeSettingsFields``), with its new ``version``.
+    :raises Invalid: the settings do not fit the checklists (each problem named).
+    """
+    with storage.write() as conn:
+        problems = office_problems(config, checklists_in_force(conn))
+        if problems:
+            raise Invalid("办公室设定与检查表不符：" + "；".join(problems), detail="; ".join(problems), field="config")
+        version = (conn.execute(select(func.max(office_settings.c.version))).scalar() or 0) + 1
+        row = {"version": version, "config": config.model_dump(mode="json"), "set_by": user_name, "set_at": utc_now()}
+        conn.execute(insert(office_settings).values(**row))
+        touches = Touches(conn, None)
+        touches.add(ENTITY, RECORD_ID, None, own=False)
+        touches.write()
+    log.info("office settings version %d set by %s", version, user_name)
+    return {name: wire_value(value) for name, value in row.items()}
+
+
+def checklists_in_force(conn: Connection) -> dict[str, Checklist]:
+    """Each checklist's newest version: the shipped file, or a newer one published here."""
+    found = dict(load_shipped().checklists)
+    for published in latest_checklists(conn):
+        shipped = found.get(published["id"])
+        if shipped is not None and shipped.version > published["version"]:
+            continue
+        try:
+            found[published["id"]] = load_text(f"{published['id']} v{published['version']}", published["yaml"])
+        except ChecklistError as exc:  # published by a newer server on the same database
+            log.warning("published checklist not read: %s", exc)
+    return found

@@ -1,0 +1,100 @@
+"""The office's settings for its district (红黄蓝 rules, item levels, check methods hidden per role)
+reach every device: a 管理员 sets them, the next sync puts them in force, settings that name
+something no checklist has are refused before any device sees them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from client_support import sign_in
+
+from app.services import open_device
+from app.store import inbox
+from tests.factories import TODAY
+
+#: A district that makes the 危废 storage period a hard limit and keeps instruments from 网格员.
+SETTINGS = {"levels": {"hw_storage": {"HW-18a": "隐患"}}, "hidden_methods": {"网格员": ["仪器测量"]}}
+#: A 生命通道 item checked with an instrument (照度计).
+MEASURED_ITEM = "LC-04"
+
+
+@pytest.fixture
+def device(tmp_path):
+    """A device with the shipped checklists, on a fixed inspector's day."""
+    opened = open_device(tmp_path / "device", today=lambda: TODAY)
+    yield opened
+    opened.close()
+
+
+def visible_items(device, name: str) -> set[str]:
+    site = device.sites.create(name=name, address="钟楼区荷花池街道 12 号", kind="群租房", grid="荷花池-01")
+    inspection = device.inspections.start(site.id, "lifeline")
+    return {item.id for item in device.inspections.state(inspection.id).visible}
+
+
+def test_settings_a_manager_sets_are_in_force_on_a_grid_workers_device_after_its_next_sync(server, device):
+    sign_in(device, server, "wang")  # a 网格员
+    device.sync.run(60)
+    assert MEASURED_ITEM in visible_items(device, "荷花池街道 12 号")
+
+    reply = server.sign_in("li").http.put("/v1/office/settings", json=SETTINGS)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["version"] == 1 and reply.json()["set_by"] == "li"
+    device.sync.run(60)
+
+    assert device.office.config().level_of("hw_storage", "HW-18a", "预警") == "隐患"
+    assert MEASURED_ITEM not in visible_items(device, "荷花池街道 14 号")
+
+
+def test_every_grid_pulls_the_settings_and_a_change_arrives_as_a_new_version(server):
+    admin = server.sign_in("li")
+    admin.http.put("/v1/office/settings", json=SETTINGS)
+    admin.http.put("/v1/office/settings", json={**SETTINGS, "repeat_within_days": 180})
+
+    for name in ("wang", "zhao"):  # two grids
+        [record] = [r for r in server.sign_in(name).pull_all() if r["entity"] == "office"]
+        assert record["fields"]["version"] == 2 and record["fields"]["config"]["repeat_within_days"] == 180
+    assert server.sign_in("wang").http.get("/v1/office/settings").json()["version"] == 2
+
+
+def test_only_a_manager_sets_them_and_settings_that_do_not_fit_the_checklists_are_refused(server):
+    assert server.sign_in("wang").http.put("/v1/office/settings", json=SETTINGS).status_code == 403
+    admin = server.sign_in("li")
+    assert admin.http.get("/v1/office/settings").status_code == 404  # nothing set yet
+
+    unknown_item = admin.http.put("/v1/office/settings", json={"levels": {"hw_storage": {"HW-99": "隐患"}}})
+    level_not_allowed = admin.http.put("/v1/office/settings", json={"levels": {"lifeline": {"LC-04": "预警"}}})
+
+    assert unknown_item.status_code == 422 and "HW-99" in unknown_item.json()["message"]
+    assert level_not_allowed.status_code == 422 and "LC-04" in level_not_allowed.json()["message"]
+    assert [r for r in admin.pull_all() if r["entity"] == "office"] == []
+
+
+def test_pulled_settings_this_apps_checklists_cannot_take_leave_the_ones_in_force(device, caplog):
+    device.office.update(SETTINGS)
+    newer = {"levels": {"hw_storage": {"HW-77": "隐患"}}}  # an item this app's checklists lack
+    inbox.apply_records(device.store, [{"entity": "office", "id": "settings", "op": "upsert", "fields": {
+        "version": 2, "config": newer, "set_by": "li", "set_at": "2026-11-30T08:00:00Z"}}])
+
+    assert device.office.apply_pulled() is False
+
+    assert device.office.config().level_of("hw_storage", "HW-18a", "预警") == "隐患"
+    assert "office settings version 2 not applied" in caplog.text and "HW-77" in caplog.text
+
+
+def test_the_command_line_sets_them_from_a_file_and_names_what_is_wrong(tmp_path):
+    good, bad = tmp_path / "office.yaml", tmp_path / "bad.yaml"
+    good.write_text("levels:\n  hw_storage:\n    HW-18a: 隐患\nhidden_methods:\n  网格员: [仪器测量]\n",
+                    encoding="utf-8")
+    bad.write_text("levels:\n  hw_storage:\n    HW-99: 隐患\n", encoding="utf-8")
+
+    def office_set(path):
+        return subprocess.run([sys.executable, "-m", "sync.server", "--data", str(tmp_path / "server"), "office",
+                               "set", str(path), "--by", "李主任"], capture_output=True, text=True, timeout=60)
+
+    done, refused = office_set(good), office_set(bad)
+
+    assert done.returncode == 0 and "第 1 版（李主任）" in done.stdout
+    assert refused.returncode == 1 and "bad.yaml" in refused.stderr and "HW-99" in refused.stderr
