@@ -5,7 +5,8 @@
 ``entity`` and ``id`` are as in the device change log; ``fields`` holds the device store's
 columns (JSON values decoded, booleans as booleans, times in ISO 8601). A ``photo`` also has
 ``file_ok`` (present and matching its hash); a record whose images have not all arrived has
-``missing``. Office decisions follow as ``decision`` lines. Deleted records do not appear.
+``missing``. Office decisions follow as ``decision`` lines, then the office's settings in force
+(``office``, id ``settings``). Deleted records do not appear.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from .entities import DECISION, SPECS
+from .feed import office_settings_in_force
 from .photos import missing_note
 from .storage import Storage
 from .tables import decisions, photo_links, signatures
@@ -67,6 +69,9 @@ def dump_lines(storage: Storage) -> Iterator[str]:
                 yield _encode(line)
         for row in conn.execute(select(decisions).order_by(decisions.c.decided_at, decisions.c.id)).mappings():
             yield _encode({"entity": "decision", "id": row["id"], "fields": DECISION.dump(row)})
+        settings = office_settings_in_force(conn)
+        if settings is not None:
+            yield _encode({"entity": "office", "id": "settings", "fields": settings})
 
 
 def _encode(line: dict[str, Any]) -> str:

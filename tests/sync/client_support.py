@@ -202,7 +202,7 @@ def server_records(server: LiveServer) -> dict[tuple[str, str], dict[str, Any]]:
     found = {}
     for line in dump_lines(server.storage):
         obj = json.loads(line)
-        if obj["entity"] == "decision":
+        if obj["entity"] in ("decision", "office"):  # office records, not device ones
             continue
         fields = {k: v for k, v in obj["fields"].items() if (obj["entity"], k) not in NOT_LOGGED}
         if obj["entity"] == "signature":

@@ -4,6 +4,7 @@ something no checklist has are refused before any device sees them."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -84,7 +85,7 @@ def test_pulled_settings_this_apps_checklists_cannot_take_leave_the_ones_in_forc
     assert "office settings version 2 not applied" in caplog.text and "HW-77" in caplog.text
 
 
-def test_the_command_line_sets_them_from_a_file_and_names_what_is_wrong(tmp_path):
+def test_the_command_line_sets_them_from_a_file_names_what_is_wrong_and_the_dump_shows_them(tmp_path):
     good, bad = tmp_path / "office.yaml", tmp_path / "bad.yaml"
     good.write_text("levels:\n  hw_storage:\n    HW-18a: 隐患\nhidden_methods:\n  网格员: [仪器测量]\n",
                     encoding="utf-8")
@@ -98,3 +99,7 @@ def test_the_command_line_sets_them_from_a_file_and_names_what_is_wrong(tmp_path
 
     assert done.returncode == 0 and "第 1 版（李主任）" in done.stdout
     assert refused.returncode == 1 and "bad.yaml" in refused.stderr and "HW-99" in refused.stderr
+    dump = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(tmp_path / "server"), "dump"],
+                          capture_output=True, text=True, timeout=60)
+    [line] = [json.loads(line) for line in dump.stdout.splitlines() if '"entity":"office"' in line]
+    assert line["fields"]["set_by"] == "李主任" and line["fields"]["config"]["levels"] == SETTINGS["levels"]
