@@ -53,6 +53,7 @@ class Device:
         self.store = store
         self.photo_files = PhotoStore(self.data_dir / PHOTOS_DIR)
         self.catalog = catalog if catalog is not None else Catalog.shipped(store)
+        self._on_shipped_checklists = catalog is None
         self.today = today
         self.device_id = store.device_id
         self.office = Office(self)
@@ -62,6 +63,14 @@ class Device:
         self.evidence = Evidence(self)
         self.settings = Settings(self)
         self.sync = SyncState(self)
+
+    def take_pulled(self) -> None:
+        """Put in force what the office published and sync pulled: checklists first, then the
+        settings that refer to them. Only a device on the shipped checklists does; one opened on
+        others (tests, previews, the command line's sync) leaves them for the app to take."""
+        if self._on_shipped_checklists:
+            self.catalog.install_pulled()
+            self.office.apply_pulled()
 
     def as_of(self, day: date) -> Device:
         """The same data seen from another inspector's day, e.g. to record a past inspection
@@ -88,9 +97,7 @@ def open_device(data_dir: Path, *, checklists: dict[str, Checklist] | None = Non
     try:
         catalog = Catalog(checklists, store=store) if checklists is not None else None
         device = Device(data_dir, store, catalog=catalog, today=today)
-        if checklists is None:  # a sync from the command line pulls without installing
-            device.catalog.install_pulled()
-            device.office.apply_pulled()
+        device.take_pulled()  # pulled by a sync from the command line, which opens no checklists
         device.photo_files.sweep(lambda: photo_hashes(store))  # leftovers of a killed writer
         return device
     except BaseException:

@@ -213,8 +213,7 @@ class SyncState(Service):
         try:
             return engine.run(timeout_s, wait_for_lock_s=wait_for_lock_s)
         finally:
-            device.catalog.install_pulled()
-            device.office.apply_pulled()
+            device.take_pulled()
 
     def fetch_photo(self, sha256: str, timeout_s: float = 60.0) -> Path:
         """The full-size photo, fetched from the server if this device has only its thumbnail.

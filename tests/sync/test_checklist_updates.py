@@ -1,10 +1,13 @@
 """A checklist the office publishes reaches the inspector: the next sync installs it, new
 inspections use it, a draft started before finishes on its own version, and a file this app
-cannot read is refused on the device without touching the version in use."""
+cannot read is refused on the device without touching the version in use. What a sync from the
+command line pulls takes effect when the app next opens."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,10 +16,10 @@ from client_support import sign_in
 from app.services import open_device
 from app.store import inbox
 from checklists.loader import SHIPPED_DIR
-from sync.client.engine import SyncEngine
 from sync.server.publish import publish_checklist
 from tests.factories import TODAY
 
+ROOT = Path(__file__).resolve().parents[2]
 NEW_QUESTION = "检查地点（小区、楼栋、单元或门牌号）"
 
 
@@ -57,16 +60,20 @@ def test_a_published_checklist_is_installed_by_the_next_sync_and_new_inspections
     assert device.catalog.for_inspection(device.inspections.get(draft.id)).version == 2  # the draft keeps its own
 
 
-def test_a_checklist_pulled_by_the_command_line_sync_is_installed_when_the_app_opens(server, device, tmp_path):
+def test_what_the_command_line_sync_pulls_is_put_in_force_when_the_app_opens(server, device, tmp_path):
     publish_checklist(server.storage, next_edition(tmp_path))
+    server.sign_in("li").http.put("/v1/office/settings", json={"levels": {"hw_storage": {"HW-18a": "隐患"}}})
     sign_in(device, server)
-    SyncEngine(device.store, device.photo_files, device.data_dir, device.sync.transport).run(60)
-    assert device.catalog.get("lifeline").version == 2  # pulled, not yet installed
     device.close()
+
+    done = subprocess.run([sys.executable, "-m", "sync.client", "--data", str(tmp_path / "device"), "sync"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and done.stderr == ""  # it opens no checklists, so it applies nothing
 
     reopened = open_device(tmp_path / "device", today=lambda: TODAY)
     try:
         assert reopened.catalog.get("lifeline").version == 3
+        assert reopened.office.config().level_of("hw_storage", "HW-18a", "预警") == "隐患"
     finally:
         reopened.close()
 
