@@ -98,6 +98,7 @@ class Catalog:
                  *, store: Store | None = None):
         self._by_id = dict(checklists)
         self.errors = list(errors or [])
+        self._refused_pulled: set[str] = set()
         self._store = store
         self._versions: dict[tuple[str, int], Checklist] = {(c.id, c.version): c for c in checklists.values()}
         self._hashes = version_store.stored_hashes(store) if store is not None else {}
@@ -207,14 +208,17 @@ class Catalog:
             if current is not None and current.version >= pulled["version"]:
                 continue
             name = f"{pulled['id']} v{pulled['version']} (pulled)"
+            if name in self._refused_pulled:
+                continue  # logged when it was refused; a newer version or app is needed
             try:
                 checklist = load_text(name, pulled["yaml"], previous_versions=self._current_versions())
                 installed.append(self._make_current(checklist, name))
             except ChecklistError as exc:
                 log.warning("checklist refused: %s", exc)
                 self.errors.append(exc)
+                self._refused_pulled.add(name)
             except ChecklistRefused:
-                pass  # logged and kept in errors by _refuse
+                self._refused_pulled.add(name)  # logged and kept in errors by _refuse
         return installed
 
     def _current_versions(self) -> dict[str, int]:
@@ -232,7 +236,8 @@ class Catalog:
         self._keep(checklist)
         current = self._by_id.get(checklist.id)
         if current is None or checklist.version >= current.version:
-            self._by_id[checklist.id] = checklist
+            # A new dict, not a change of this one: screens may be listing it on another thread.
+            self._by_id = {**self._by_id, checklist.id: checklist}
             if self._store is not None:
                 used_before = get_setting(self._store, VERSIONS_KEY, {})
                 put_setting(self._store, VERSIONS_KEY, {**used_before, checklist.id: checklist.version})

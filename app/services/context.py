@@ -14,6 +14,8 @@ returns, with its change-log row in the same transaction.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -33,6 +35,8 @@ from .office import Office
 from .settings import Settings
 from .sites import Sites
 from .sync_status import SyncState
+
+log = logging.getLogger(__name__)
 
 PHOTOS_DIR = "photos"
 
@@ -54,6 +58,7 @@ class Device:
         self.photo_files = PhotoStore(self.data_dir / PHOTOS_DIR)
         self.catalog = catalog if catalog is not None else Catalog.shipped(store)
         self._on_shipped_checklists = catalog is None
+        self._taking = threading.Lock()
         self.today = today
         self.device_id = store.device_id
         self.office = Office(self)
@@ -68,9 +73,14 @@ class Device:
         """Put in force what the office published and sync pulled: checklists first, then the
         settings that refer to them. Only a device on the shipped checklists does; one opened on
         others (tests, previews, the command line's sync) leaves them for the app to take."""
-        if self._on_shipped_checklists:
-            self.catalog.install_pulled()
-            self.office.apply_pulled()
+        if not self._on_shipped_checklists:
+            return
+        with self._taking:
+            try:
+                self.catalog.install_pulled()
+                self.office.apply_pulled()
+            except Exception:  # a bug here must not hide the sync's outcome nor keep the app shut
+                log.exception("pulled checklists or office settings not taken")
 
     def as_of(self, day: date) -> Device:
         """The same data seen from another inspector's day, e.g. to record a past inspection

@@ -25,14 +25,16 @@ log = logging.getLogger(__name__)
 
 OFFICE_KEY = "office_config"
 ROLE_KEY = "user_role"
-#: The version of the office's pulled settings in force (0: none applied yet).
-APPLIED_VERSION_KEY = "office_config_version"
+#: The office's pulled settings record last put in force (``OfficeSettingsFields``).
+APPLIED_KEY = "office_config_applied"
 
 
 class Office(Service):
     """``device.office``: the office's decisions and the inspector's role."""
 
     _config: OfficeConfig | None = None
+    #: The pulled settings last refused, with the checklist versions they were checked against.
+    _refused: tuple[Any, dict[str, int]] | None = None
 
     def config(self) -> OfficeConfig:
         """The decisions in force (the files' defaults where the office decided nothing)."""
@@ -60,21 +62,26 @@ class Office(Service):
         return checked
 
     def apply_pulled(self) -> bool:
-        """Put the office's settings that sync pulled into force, when newer than those in force.
-        Settings that do not fit this device's checklists (an older app) are logged and left
-        out; the ones in force stay.
+        """Put the office's settings that sync pulled into force, when they differ from those
+        last put in force (the server sends only its newest; a rebuilt server numbers from 1
+        again). Settings that do not fit this device's checklists (an older app) are logged once
+        and left out; the ones in force stay.
 
         :returns: whether new settings took effect.
         """
         pulled = get_setting(self._store, PULLED_OFFICE)
-        if not pulled or pulled["version"] <= get_setting(self._store, APPLIED_VERSION_KEY, 0):
+        if not pulled or pulled == get_setting(self._store, APPLIED_KEY):
             return False
+        attempt = (pulled, {c.id: c.version for c in self._device.catalog.all()})
+        if attempt == self._refused:
+            return False  # neither the settings nor the checklists changed since
         try:
             self.update(pulled["config"])
         except InvalidAnswer as exc:
             log.warning("office settings version %s not applied: %s", pulled["version"], exc)
+            self._refused = attempt
             return False
-        put_setting(self._store, APPLIED_VERSION_KEY, pulled["version"])
+        put_setting(self._store, APPLIED_KEY, pulled)
         log.info("office settings version %s by %s in force", pulled["version"], pulled["set_by"])
         return True
 

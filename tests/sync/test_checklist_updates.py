@@ -85,6 +85,8 @@ def test_a_pulled_checklist_this_app_cannot_read_leaves_the_one_in_use(device, t
         "published_at": "2026-11-30T08:00:00Z"}}])
 
     assert device.catalog.install_pulled() == []
+    assert device.catalog.install_pulled() == []
 
     assert device.catalog.get("lifeline").version == 2
-    assert "lifeline v3 (pulled)" in caplog.text and "cannot be read by this app" in caplog.text
+    refusals = [r.getMessage() for r in caplog.records if "lifeline v3 (pulled)" in r.getMessage()]
+    assert len(refusals) == 1 and "cannot be read by this app" in refusals[0]  # said once, not at every sync

@@ -73,16 +73,45 @@ def test_only_a_manager_sets_them_and_settings_that_do_not_fit_the_checklists_ar
     assert [r for r in admin.pull_all() if r["entity"] == "office"] == []
 
 
+def pull(device, version: int, config: dict) -> None:
+    """What a pull of the office's settings record does on the device."""
+    inbox.apply_records(device.store, [{"entity": "office", "id": "settings", "op": "upsert", "fields": {
+        "version": version, "config": config, "set_by": "li", "set_at": "2026-11-30T08:00:00Z"}}])
+
+
 def test_pulled_settings_this_apps_checklists_cannot_take_leave_the_ones_in_force(device, caplog):
     device.office.update(SETTINGS)
-    newer = {"levels": {"hw_storage": {"HW-77": "隐患"}}}  # an item this app's checklists lack
-    inbox.apply_records(device.store, [{"entity": "office", "id": "settings", "op": "upsert", "fields": {
-        "version": 2, "config": newer, "set_by": "li", "set_at": "2026-11-30T08:00:00Z"}}])
+    pull(device, 2, {"levels": {"hw_storage": {"HW-77": "隐患"}}})  # an item this app's checklists lack
 
+    assert device.office.apply_pulled() is False
     assert device.office.apply_pulled() is False
 
     assert device.office.config().level_of("hw_storage", "HW-18a", "预警") == "隐患"
-    assert "office settings version 2 not applied" in caplog.text and "HW-77" in caplog.text
+    refusals = [r for r in caplog.records if "office settings version 2 not applied" in r.getMessage()]
+    assert len(refusals) == 1 and "HW-77" in refusals[0].getMessage()  # said once, not at every sync
+
+
+def test_settings_from_a_rebuilt_server_take_effect_though_it_numbers_them_from_1_again(device):
+    pull(device, 3, SETTINGS)
+    assert device.office.apply_pulled() is True
+    pull(device, 1, {"levels": {"hw_storage": {"HW-18a": "预警"}}})
+
+    assert device.office.apply_pulled() is True
+
+    assert device.office.config().level_of("hw_storage", "HW-18a", "预警") == "预警"
+    assert device.office.hidden_methods() == ()
+
+
+def test_a_malformed_pulled_record_never_keeps_the_app_from_opening(tmp_path, caplog):
+    device = open_device(tmp_path / "device", today=lambda: TODAY)
+    inbox.apply_records(device.store, [{"entity": "office", "id": "settings", "op": "upsert",
+                                        "fields": {"version": 1}}])  # no config
+    device.close()
+
+    reopened = open_device(tmp_path / "device", today=lambda: TODAY)
+    reopened.close()
+
+    assert "pulled checklists or office settings not taken" in caplog.text
 
 
 def test_the_command_line_sets_them_from_a_file_names_what_is_wrong_and_the_dump_shows_them(tmp_path):
