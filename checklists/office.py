@@ -7,8 +7,9 @@
 - ``hidden_methods``: check methods hidden per role, e.g. ``{"网格员": ["仪器测量"]}``.
 - ``repeat_within_days``: how far back an earlier hazard on the same item counts as "repeated".
 
-It arrives with the office's decisions (sync) or as a file; ``office_problems`` checks it against
-the checklists it refers to, so a bad decision is refused with a message naming what is wrong.
+A 管理员 sets it on the central endpoint and every device pulls it (a record of its own);
+``office_problems`` checks it against the checklists it refers to, there and on each device, so
+settings that do not fit are refused with a message naming what is wrong.
 """
 
 from __future__ import annotations

@@ -386,7 +386,7 @@ class PushReply(_Strict):
 
 
 class RecordOut(_Strict):
-    entity: str = Field(description="an Entity, or decision / checklist")
+    entity: str = Field(description="an Entity, or decision / checklist / office")
     id: str = Field(description="the entity id as in the change log")
     op: Literal["upsert", "delete"]
     fields: dict[str, Any] = Field(description="the row (for a delete: its key)")

@@ -16,10 +16,10 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init_subclass__(cls, *, status: int, code: str, **kwargs: Any):
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, **kwargs: Any):
         super().__init_subclass__(**kwargs)
-        cls.status = status
-        cls.code = code
+        cls.status = status or cls.status
+        cls.code = code or cls.code
 
     def __init__(self, message: str, *, code: str | None = None, detail: str | None = None,
                  field: str | None = None, headers: dict[str, str] | None = None):

@@ -184,8 +184,10 @@ def _records(conn: Connection, rows: list) -> list[dict[str, Any]]:
                 found[(entity, record["id"])] = DECISION.wire(record)
         elif entity == "checklist":
             found.update({("checklist", r["id"]): r for r in latest_checklists(conn, ids)})
-        elif entity == "office" and (settings := office_settings_in_force(conn)) is not None:
-            found[("office", "settings")] = settings
+        elif entity == "office":
+            settings = office_settings_in_force(conn)
+            if settings is not None:
+                found[("office", "settings")] = settings
     out = []
     for row in rows:
         key = (row["entity"], row["entity_id"])

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from checklists import Checklist, ChecklistError, OfficeConfig, load_shipped, load_text, office_problems
+from sync.protocol import ROLES
 
 from .entities import wire_value
 from .errors import Invalid
@@ -34,15 +35,20 @@ def set_office_settings(storage: Storage, user_name: str, config: OfficeConfig) 
     :returns: the stored record (``OfficeSettingsFields``), with its new ``version``.
     :raises Invalid: the settings do not fit the checklists (each problem named).
     """
+    if not 1 <= len(user_name) <= 100:
+        raise Invalid("设定人姓名应为 1 到 100 个字", detail=f"set_by of {len(user_name)} characters", field="set_by")
     with storage.write() as conn:
         problems = office_problems(config, checklists_in_force(conn))
+        problems += [f"hidden_methods: no role '{role}' (roles: {'、'.join(ROLES)})"
+                     for role in config.hidden_methods if role not in ROLES]
         if problems:
             raise Invalid("办公室设定与检查表不符：" + "；".join(problems), detail="; ".join(problems), field="config")
+        touches = Touches(conn, None)
+        # Taking the feed number first locks the counter row: two settings never get one version.
+        touches.add(ENTITY, RECORD_ID, None, own=False)
         version = (conn.execute(select(func.max(office_settings.c.version))).scalar() or 0) + 1
         row = {"version": version, "config": config.model_dump(mode="json"), "set_by": user_name, "set_at": utc_now()}
         conn.execute(insert(office_settings).values(**row))
-        touches = Touches(conn, None)
-        touches.add(ENTITY, RECORD_ID, None, own=False)
         touches.write()
     log.info("office settings version %d set by %s", version, user_name)
     return {name: wire_value(value) for name, value in row.items()}
@@ -53,8 +59,8 @@ def checklists_in_force(conn: Connection) -> dict[str, Checklist]:
     found = dict(load_shipped().checklists)
     for published in latest_checklists(conn):
         shipped = found.get(published["id"])
-        if shipped is not None and shipped.version > published["version"]:
-            continue
+        if shipped is not None and shipped.version >= published["version"]:
+            continue  # as on a device: it installs only a version newer than the one it ships
         try:
             found[published["id"]] = load_text(f"{published['id']} v{published['version']}", published["yaml"])
         except ChecklistError as exc:  # published by a newer server on the same database

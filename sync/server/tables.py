@@ -174,7 +174,7 @@ checklists = Table(
 #: The office's settings for every device (``OfficeConfig``); each change is a new version.
 office_settings = Table(
     "office_settings", metadata,
-    Column("version", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
     Column("config", Json, nullable=False),
     Column("set_by", String, nullable=False),
     Column("set_at", Time, nullable=False),

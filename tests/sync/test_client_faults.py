@@ -123,7 +123,8 @@ def test_a_reply_that_is_not_our_servers_never_counts_as_sent(server, new_device
     assert isinstance(stopped.value.__cause__, NotOurServer)
     status = device.sync.status()
     assert status.pending == 1 and status.signed_in  # nothing marked sent, and still signed in
-    assert status.last_error.startswith("连接到的不是安巡数据中心") and status.online is False
+    assert status.last_error == "连接到的不是安巡数据中心（可能需要先登录 Wi-Fi 或检查地址），未上传任何数据"
+    assert status.online is False
     assert push_log(server) == []
 
 

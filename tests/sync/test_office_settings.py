@@ -5,6 +5,7 @@ something no checklist has are refused before any device sees them."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -13,6 +14,9 @@ from client_support import sign_in
 
 from app.services import open_device
 from app.store import inbox
+from checklists import ChecklistError
+from checklists.loader import SHIPPED_DIR
+from sync.server.publish import publish_checklist
 from tests.factories import TODAY
 
 #: A district that makes the 危废 storage period a hard limit and keeps instruments from 网格员.
@@ -68,8 +72,11 @@ def test_only_a_manager_sets_them_and_settings_that_do_not_fit_the_checklists_ar
     unknown_item = admin.http.put("/v1/office/settings", json={"levels": {"hw_storage": {"HW-99": "隐患"}}})
     level_not_allowed = admin.http.put("/v1/office/settings", json={"levels": {"lifeline": {"LC-04": "预警"}}})
 
+    misspelt_role = admin.http.put("/v1/office/settings", json={"hidden_methods": {"网格元": ["仪器测量"]}})
+
     assert unknown_item.status_code == 422 and "HW-99" in unknown_item.json()["message"]
     assert level_not_allowed.status_code == 422 and "LC-04" in level_not_allowed.json()["message"]
+    assert misspelt_role.status_code == 422 and "网格元" in misspelt_role.json()["message"]
     assert [r for r in admin.pull_all() if r["entity"] == "office"] == []
 
 
@@ -132,3 +139,28 @@ def test_the_command_line_sets_them_from_a_file_names_what_is_wrong_and_the_dump
                           capture_output=True, text=True, timeout=60)
     [line] = [json.loads(line) for line in dump.stdout.splitlines() if '"entity":"office"' in line]
     assert line["fields"]["set_by"] == "李主任" and line["fields"]["config"]["levels"] == SETTINGS["levels"]
+
+
+def test_a_checklist_version_the_settings_in_force_do_not_fit_is_not_published(server, tmp_path):
+    server.sign_in("li").http.put("/v1/office/settings", json=SETTINGS)  # HW-18a as a hard limit (隐患)
+    text = (SHIPPED_DIR / "hw_storage.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.MULTILINE)
+    start = text.index("- id: HW-18a")
+    cut = text.index("office_levels: [隐患]", start)
+    edition = tmp_path / "hw_storage.yaml"
+    edition.write_text(text[:cut] + "office_levels: []" + text[cut + len("office_levels: [隐患]"):], encoding="utf-8")
+
+    with pytest.raises(ChecklistError, match="HW-18a"):
+        publish_checklist(server.storage, edition)
+
+    assert [r for r in server.sign_in("wang").pull_all() if r["entity"] == "checklist"] == []
+
+
+def test_a_shipped_version_cannot_be_published_again_with_other_content(server, tmp_path):
+    reworded = tmp_path / "lifeline.yaml"
+    reworded.write_text((SHIPPED_DIR / "lifeline.yaml").read_text(encoding="utf-8").replace(
+        "检查地点（小区、楼栋或门牌号）", "检查地点", 1), encoding="utf-8")
+
+    with pytest.raises(ChecklistError, match="ships with the app with other content"):
+        publish_checklist(server.storage, reworded)
+    assert publish_checklist(server.storage, SHIPPED_DIR / "lifeline.yaml")[1] is True  # the same content is fine
