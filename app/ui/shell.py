@@ -203,7 +203,7 @@ class AppUI:
         async def sync_now(_e: Any = None) -> None:
             outcome = await self.sync.sync_now()
             if outcome is not None:
-                self.toast(outcome, error=outcome not in (S.SYNC_DONE,))
+                self.toast(outcome.text, error=outcome.error)
 
         self._sync_panel = SyncPanel(full=True, on_sync=sync_now, on_settings=self.go_handler("/settings"))
         return self._sync_panel.control

@@ -35,7 +35,7 @@ async def section(ui: AppUI) -> list[ft.Control]:
         async def sync_now(_e: Any) -> None:
             outcome = await ui.sync.sync_now()
             if outcome is not None:
-                ui.toast(outcome, error=outcome != S.SYNC_DONE)
+                ui.toast(outcome.text, error=outcome.error)
                 await ui.render()  # the refused entries below may have changed
 
         async def sign_out(_e: Any) -> None:
@@ -77,8 +77,8 @@ async def section(ui: AppUI) -> list[ft.Control]:
             ui.toast(S.SIGNED_IN)
             await ui.render()
             outcome = await ui.sync.sync_now()
-            if outcome is not None and outcome != S.SYNC_DONE:
-                ui.toast(outcome, error=True)
+            if outcome is not None and outcome.text != S.SYNC_DONE:
+                ui.toast(outcome.text, error=outcome.error)
             if (ui.page.route or "/") == "/settings":
                 await ui.render()  # entries the server refused are listed here
 

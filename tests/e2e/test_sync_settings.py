@@ -1,7 +1,7 @@
 """Sync as a worker sees it, in Chromium against the real central endpoint on loopback: home says
 what waits in words, 设置 signs in (the password is not kept), the sync runs without blocking,
-the strip then reads 全部已上传 on every screen, and a change the server refused is listed with
-its reason."""
+the strip then reads 全部已上传 on every screen, a change the server refused is listed with
+its reason, and a checklist or settings the office publishes are named when they arrive."""
 
 from __future__ import annotations
 
@@ -127,13 +127,41 @@ def test_sign_in_from_settings_syncs_and_then_nothing_waits_and_a_refused_change
             fp.text(S.LISTED).first.wait_for()
             fp.shot("hazard-decision")
 
+        with step("the office publishes 生命通道 version 3 and sets its settings; the next sync says so"):
+            office(server_data, "checklist", "publish", str(lifeline_v3(tmp_path)))
+            settings_file = tmp_path / "office.yaml"
+            settings_file.write_text("hidden_methods:\n  网格员: [仪器测量]\n", encoding="utf-8")
+            office(server_data, "office", "set", str(settings_file), "--by", "李主任")
+            fp.click(S.BACK)  # to the ledger
+            fp.text(S.DECISIONS.format(n=1)).first.wait_for(state="hidden")
+            fp.click(S.BACK)  # to home
+            fp.click(S.SYNC_NOW)
+            fp.wait_text(S.SYNC_DONE_WITH_NEWS.format(what=S.VALUE_SEPARATOR.join(
+                [S.CHECKLIST_VERSION.format(title="生命通道", version=3), S.OFFICE_SETTINGS])))
+            fp.shot("home-office-updates")
+
     records = {(r["entity"], r["fields"].get("name") or r["fields"].get("description") or r["fields"].get("note"))
-               for r in dumped(server_data)}
+               for r in dumped(server_data) if r["entity"] != "office"}
     assert records == {("site", "荷花池街道 12 号群租房"), ("hazard", "疏散通道堆放电动车"), ("decision", "区安委办挂牌督办")}
     settings = sqlite_settings(data)
     assert PASSWORD not in json.dumps(settings, ensure_ascii=False)
     assert settings["sync.user"]["name"] == "王芳" and settings["sync.credentials"]["token"]
     assert net.unexpected_failures() == []
+
+
+def office(server_data: Path, *args: str) -> None:
+    """The office's command line on the server's data folder (it may run beside the server)."""
+    done = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(server_data), *args],
+                          capture_output=True, text=True, encoding="utf-8", cwd=REPO, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def lifeline_v3(folder: Path) -> Path:
+    """生命通道 as the office publishes it next: version 3."""
+    text = (REPO / "checklists" / "lifeline.yaml").read_text(encoding="utf-8")
+    path = folder / "lifeline.yaml"
+    path.write_text(re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.MULTILINE), encoding="utf-8")
+    return path
 
 
 def decide(url: str, hazard_id: str, decision: dict) -> None:
