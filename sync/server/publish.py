@@ -62,7 +62,8 @@ def _check_office_settings(conn: Connection, name: str, checklist: Checklist) ->
     if settings is None:
         return
     in_force = checklists_in_force(conn)
-    if checklist.version > getattr(in_force.get(checklist.id), "version", 0):
+    current = in_force.get(checklist.id)
+    if current is None or checklist.version > current.version:
         in_force[checklist.id] = checklist
     problems = office_problems(OfficeConfig.model_validate(settings["config"]), in_force)
     if problems:
