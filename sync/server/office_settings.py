@@ -9,6 +9,9 @@ version — so settings naming a checklist, item or level that does not exist ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -16,9 +19,8 @@ from sqlalchemy import Connection, func, insert, select
 from checklists import Checklist, ChecklistError, OfficeConfig, load_shipped, load_text, office_problems
 from sync.protocol import ROLES
 
-from .entities import wire_value
 from .errors import Invalid
-from .feed import Touches, latest_checklists
+from .feed import Touches, latest_checklists, office_settings_in_force
 from .storage import Storage, utc_now
 from .tables import office_settings
 
@@ -50,13 +52,20 @@ def set_office_settings(storage: Storage, user_name: str, config: OfficeConfig) 
         row = {"version": version, "config": config.model_dump(mode="json"), "set_by": user_name, "set_at": utc_now()}
         conn.execute(insert(office_settings).values(**row))
         touches.write()
+        stored = office_settings_in_force(conn)
     log.info("office settings version %d set by %s", version, user_name)
-    return {name: wire_value(value) for name, value in row.items()}
+    return stored
+
+
+@cache
+def shipped_checklists() -> Mapping[str, Checklist]:
+    """The checklists the app ships (the files beside this code), parsed once per process."""
+    return MappingProxyType(load_shipped().checklists)
 
 
 def checklists_in_force(conn: Connection) -> dict[str, Checklist]:
     """Each checklist's newest version: the shipped file, or a newer one published here."""
-    found = dict(load_shipped().checklists)
+    found = dict(shipped_checklists())
     for published in latest_checklists(conn):
         shipped = found.get(published["id"])
         if shipped is not None and shipped.version >= published["version"]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select
 
-from checklists import Checklist, ChecklistError, OfficeConfig, load_file, load_shipped, office_problems
+from checklists import Checklist, ChecklistError, OfficeConfig, load_file, office_problems
 
 from .feed import Touches, office_settings_in_force
-from .office_settings import checklists_in_force
+from .office_settings import checklists_in_force, shipped_checklists
 from .storage import Storage, utc_now
 from .tables import checklists
 
@@ -31,7 +31,7 @@ def publish_checklist(storage: Storage, path: Path) -> tuple[Checklist, bool]:
         published = dict(conn.execute(select(checklists.c.id, func.max(checklists.c.version))
                                       .group_by(checklists.c.id)).all())
     checklist = load_file(path, previous_versions=published)
-    shipped = load_shipped().checklists.get(checklist.id)
+    shipped = shipped_checklists().get(checklist.id)
     if shipped is not None and shipped.version == checklist.version and shipped != checklist:
         raise ChecklistError(path.name, f"version {checklist.version} of '{checklist.id}' ships with the app with "
                                         "other content; raise the version number")
