@@ -77,7 +77,7 @@ async def section(ui: AppUI) -> list[ft.Control]:
             ui.toast(S.SIGNED_IN)
             await ui.render()
             outcome = await ui.sync.sync_now()
-            if outcome is not None and outcome.text != S.SYNC_DONE:
+            if outcome is not None and (outcome.error or outcome.news):  # "signed in" was just said
                 ui.toast(outcome.text, error=outcome.error)
             if (ui.page.route or "/") == "/settings":
                 await ui.render()  # entries the server refused are listed here
