@@ -6,9 +6,14 @@ Tests import these from here (a helper module), never from another test module o
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from PIL import Image
+
+from checklists.loader import SHIPPED_DIR
 
 TODAY = date(2026, 11, 29)
 
@@ -139,3 +144,13 @@ V2_SAMPLE = {
         {"colour": "蓝", "label": "未发现隐患"},
     ]},
 }
+
+
+def next_edition(checklist_id: str, folder: Path, edit: Callable[[str], str] = lambda text: text) -> Path:
+    """A shipped checklist as the office publishes it next: its version number plus one, and
+    ``edit`` applied to the YAML text; written to ``folder/<id>.yaml``."""
+    text = (SHIPPED_DIR / f"{checklist_id}.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m[1]) + 1}", text, count=1, flags=re.MULTILINE)
+    path = folder / f"{checklist_id}.yaml"
+    path.write_text(edit(text), encoding="utf-8")
+    return path

@@ -18,6 +18,7 @@ import pytest
 
 from app.services import open_device
 from app.ui import strings as S
+from tests.factories import next_edition
 
 from .harness import OUT, REPO, running_app, step
 
@@ -59,9 +60,7 @@ def central(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def dumped(data: Path) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(data), "dump"], capture_output=True,
-                          text=True, encoding="utf-8", cwd=REPO, timeout=60, check=True)
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    return [json.loads(line) for line in office(data, "dump").splitlines()]
 
 
 def test_sign_in_from_settings_syncs_and_then_nothing_waits_and_a_refused_change_shows_its_reason(
@@ -128,7 +127,7 @@ def test_sign_in_from_settings_syncs_and_then_nothing_waits_and_a_refused_change
             fp.shot("hazard-decision")
 
         with step("the office publishes 生命通道 version 3 and sets its settings; the next sync says so"):
-            office(server_data, "checklist", "publish", str(lifeline_v3(tmp_path)))
+            office(server_data, "checklist", "publish", str(next_edition("lifeline", tmp_path)))
             settings_file = tmp_path / "office.yaml"
             settings_file.write_text("hidden_methods:\n  网格员: [仪器测量]\n", encoding="utf-8")
             office(server_data, "office", "set", str(settings_file), "--by", "李主任")
@@ -149,19 +148,12 @@ def test_sign_in_from_settings_syncs_and_then_nothing_waits_and_a_refused_change
     assert net.unexpected_failures() == []
 
 
-def office(server_data: Path, *args: str) -> None:
-    """The office's command line on the server's data folder (it may run beside the server)."""
+def office(server_data: Path, *args: str) -> str:
+    """The office's command line on the server's data folder (it may run beside the server); its output."""
     done = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(server_data), *args],
                           capture_output=True, text=True, encoding="utf-8", cwd=REPO, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-def lifeline_v3(folder: Path) -> Path:
-    """生命通道 as the office publishes it next: version 3."""
-    text = (REPO / "checklists" / "lifeline.yaml").read_text(encoding="utf-8")
-    path = folder / "lifeline.yaml"
-    path.write_text(re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.MULTILINE), encoding="utf-8")
-    return path
+    return done.stdout
 
 
 def decide(url: str, hazard_id: str, decision: dict) -> None:

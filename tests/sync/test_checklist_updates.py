@@ -5,7 +5,6 @@ command line pulls takes effect when the app next opens."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,23 +14,20 @@ from client_support import sign_in
 
 from app.services import open_device
 from app.store import inbox
-from checklists.loader import SHIPPED_DIR
 from sync.server.publish import publish_checklist
-from tests.factories import TODAY
+from tests.factories import TODAY, next_edition
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_QUESTION = "检查地点（小区、楼栋、单元或门牌号）"
 
 
-def next_edition(folder: Path, *, min_schema: int = 2) -> Path:
+def lifeline_v3(folder: Path, *, min_schema: int = 2) -> Path:
     """生命通道 as the office publishes it next: version 3, one question reworded."""
-    text = (SHIPPED_DIR / "lifeline.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.MULTILINE)
-    text = text.replace("min_schema_version: 2", f"min_schema_version: {min_schema}", 1)
-    text = text.replace("question: 检查地点（小区、楼栋或门牌号）", f"question: {NEW_QUESTION}", 1)
-    path = folder / "lifeline.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    def reword(text: str) -> str:
+        text = text.replace("min_schema_version: 2", f"min_schema_version: {min_schema}", 1)
+        return text.replace("question: 检查地点（小区、楼栋或门牌号）", f"question: {NEW_QUESTION}", 1)
+
+    return next_edition("lifeline", folder, reword)
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ def site_in(device, name: str):
 
 def test_a_published_checklist_is_installed_by_the_next_sync_and_new_inspections_use_it(server, device, tmp_path):
     draft = device.inspections.start(site_in(device, "荷花池街道 12 号").id, "lifeline")
-    publish_checklist(server.storage, next_edition(tmp_path))
+    publish_checklist(server.storage, lifeline_v3(tmp_path))
     sign_in(device, server)
 
     device.sync.run(60)
@@ -61,7 +57,7 @@ def test_a_published_checklist_is_installed_by_the_next_sync_and_new_inspections
 
 
 def test_what_the_command_line_sync_pulls_is_put_in_force_when_the_app_opens(server, device, tmp_path):
-    publish_checklist(server.storage, next_edition(tmp_path))
+    publish_checklist(server.storage, lifeline_v3(tmp_path))
     server.sign_in("li").http.put("/v1/office/settings", json={"levels": {"hw_storage": {"HW-18a": "隐患"}}})
     sign_in(device, server)
     device.close()
@@ -79,7 +75,7 @@ def test_what_the_command_line_sync_pulls_is_put_in_force_when_the_app_opens(ser
 
 
 def test_a_pulled_checklist_this_app_cannot_read_leaves_the_one_in_use(device, tmp_path, caplog):
-    text = next_edition(tmp_path, min_schema=99).read_text(encoding="utf-8")
+    text = lifeline_v3(tmp_path, min_schema=99).read_text(encoding="utf-8")
     inbox.apply_records(device.store, [{"entity": "checklist", "id": "lifeline", "op": "upsert", "fields": {
         "id": "lifeline", "version": 3, "title": "生命通道", "yaml": text, "sha256": "0" * 64,
         "published_at": "2026-11-30T08:00:00Z"}}])

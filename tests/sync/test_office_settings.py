@@ -5,7 +5,6 @@ something no checklist has are refused before any device sees them."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 
@@ -17,7 +16,7 @@ from app.store import inbox
 from checklists import ChecklistError
 from checklists.loader import SHIPPED_DIR
 from sync.server.publish import publish_checklist
-from tests.factories import TODAY
+from tests.factories import TODAY, next_edition
 
 #: A district that makes the 危废 storage period a hard limit and keeps instruments from 网格员.
 SETTINGS = {"levels": {"hw_storage": {"HW-18a": "隐患"}}, "hidden_methods": {"网格员": ["仪器测量"]}}
@@ -143,12 +142,11 @@ def test_the_command_line_sets_them_from_a_file_names_what_is_wrong_and_the_dump
 
 def test_a_checklist_version_the_settings_in_force_do_not_fit_is_not_published(server, tmp_path):
     server.sign_in("li").http.put("/v1/office/settings", json=SETTINGS)  # HW-18a as a hard limit (隐患)
-    text = (SHIPPED_DIR / "hw_storage.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.MULTILINE)
-    start = text.index("- id: HW-18a")
-    cut = text.index("office_levels: [隐患]", start)
-    edition = tmp_path / "hw_storage.yaml"
-    edition.write_text(text[:cut] + "office_levels: []" + text[cut + len("office_levels: [隐患]"):], encoding="utf-8")
+    def no_hard_limit_for_hw_18a(text: str) -> str:
+        cut = text.index("office_levels: [隐患]", text.index("- id: HW-18a"))
+        return text[:cut] + "office_levels: []" + text[cut + len("office_levels: [隐患]"):]
+
+    edition = next_edition("hw_storage", tmp_path, no_hard_limit_for_hw_18a)
 
     with pytest.raises(ChecklistError, match="HW-18a"):
         publish_checklist(server.storage, edition)
