@@ -39,8 +39,10 @@ __all__ = [
     "ENTITIES",
     "ENTITY_FIELDS",
     "ENTITY_OPS",
+    "KEYS",
     "PHOTO_SERVER_HEADER",
     "PROTOCOL_VERSION",
+    "RECORD_FIELDS",
     "ROLES",
     "SERVER_NAME",
     "THUMBNAIL_EDGE_PX",
@@ -289,6 +291,10 @@ ENTITY_FIELDS: dict[str, type[BaseModel]] = {
     "photo": PhotoFields, "photo_link": PhotoLinkFields,
 }
 ENTITIES = tuple(ENTITY_FIELDS)
+#: Every kind of record the pull feed carries: the pushed entities and the office's.
+RECORD_FIELDS: dict[str, type[BaseModel]] = {
+    **ENTITY_FIELDS, "decision": DecisionFields, "checklist": ChecklistFields, "office": OfficeSettingsFields,
+}
 #: The operations the device change log uses for each entity.
 ENTITY_OPS: dict[str, frozenset[str]] = {
     "site": frozenset({"insert", "update"}),
@@ -302,7 +308,9 @@ ENTITY_OPS: dict[str, frozenset[str]] = {
 }
 #: An ``update`` of these carries the full row and creates it when missing.
 UPSERT_ENTITIES = frozenset({"answer", "signature"})
-_KEYS: dict[str, tuple[str, ...]] = {
+#: The key fields of each record: its entity id is made of them, and they key its table on both
+#: ends (a checklist table keeps every version: its key adds ``version``).
+KEYS: dict[str, tuple[str, ...]] = {
     "site": ("id",), "inspection": ("id",), "answer": ("inspection_id", "item_id"),
     "signature": ("inspection_id",), "hazard": ("id",), "review": ("id",), "photo": ("sha256",),
     "photo_link": ("owner_kind", "owner_id", "photo_sha256"),
@@ -312,7 +320,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
 
 def entity_id_of(entity: str, fields: dict[str, Any]) -> str:
     """The change log's ``entity_id`` of a row, e.g. ``<inspection_id>/A1`` for an answer."""
-    return "/".join(str(fields[k]) for k in _KEYS[entity])
+    return "/".join(str(fields[k]) for k in KEYS[entity])
 
 
 def key_of(entity: str, entity_id: str) -> dict[str, str]:
@@ -321,7 +329,7 @@ def key_of(entity: str, entity_id: str) -> dict[str, str]:
     :param entity_id: e.g. ``answer/01a2…/A1/9f86…`` for a photo link to an answer.
     :raises ValueError: when the id does not have the entity's parts.
     """
-    names = _KEYS[entity]
+    names = KEYS[entity]
     if entity == "photo_link":
         # The owner id of an answer holds a slash itself: kind first, hash last, owner between.
         kind, _, rest = entity_id.partition("/")

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sync.protocol import KEYS, RECORD_FIELDS
+
 from .db import Store
 from .ids import to_text, utc_now
 from .settings import put_setting
@@ -42,30 +44,26 @@ class Table:
     columns: tuple[str, ...]
 
 
+def _table(name: str, entity: str, *, key: tuple[str, ...] | None = None, without: tuple[str, ...] = ()) -> Table:
+    """The device's table of a pulled entity: a column for each field of its wire model (``without``
+    those it keeps none for)."""
+    fields = RECORD_FIELDS[entity].model_fields
+    return Table(name, key or KEYS[entity], tuple(field for field in fields if field not in without))
+
+
 _TABLES: dict[str, Table] = {
-    "site": Table("sites", ("id",), ("id", "name", "address", "kind", "grid", "contact_name", "contact_phone",
-                                     "lat", "lon", "created_at", "updated_at")),
-    "inspection": Table("inspections", ("id",), (
-        "id", "site_id", "checklist_id", "checklist_version", "inspector_id", "inspector_name", "device_id",
-        "status", "current_item_id", "started_at", "finished_at", "updated_at")),
-    "answer": Table("answers", ("inspection_id", "item_id"),
-                    ("inspection_id", "item_id", "value", "note", "answered_at")),
-    "signature": Table("signatures", ("inspection_id",),
-                       ("inspection_id", "signer_name", "record_hash", "signed_at", "png_sha256")),
-    "hazard": Table("hazards", ("id",), (
-        "id", "inspection_id", "site_id", "checklist_id", "item_id", "source", "description", "location",
-        "severity", "status", "rect_unit", "requirement", "deadline", "deadline_chosen", "photo_required",
-        "created_at", "updated_at", "closed_at", "listed", "element_items")),
-    "review": Table("reviews", ("id",), ("id", "hazard_id", "reviewer", "reviewed_at", "passed", "note")),
-    "photo": Table("photos", ("sha256",), (
-        "sha256", "original_sha256", "width", "height", "bytes", "captured_at", "lat", "lon", "accuracy_m",
-        "created_at")),
-    "photo_link": Table("photo_links", ("owner_kind", "owner_id", "photo_sha256"),
-                        ("photo_sha256", "owner_kind", "owner_id", "created_at")),
-    "decision": Table("decisions", ("id",), (
-        "id", "hazard_id", "decided_by", "decided_at", "deadline", "severity", "listed", "note")),
-    "checklist": Table("checklist_updates", ("id", "version"),
-                       ("id", "version", "title", "yaml", "sha256", "published_at")),
+    "site": _table("sites", "site"),
+    "inspection": _table("inspections", "inspection"),
+    "answer": _table("answers", "answer"),
+    # The device keeps the image itself, not its size.
+    "signature": _table("signatures", "signature", without=("png_bytes",)),
+    "hazard": _table("hazards", "hazard"),
+    "review": _table("reviews", "review"),
+    "photo": _table("photos", "photo"),
+    "photo_link": _table("photo_links", "photo_link"),
+    "decision": _table("decisions", "decision"),
+    # Every version pulled is kept until the services install it.
+    "checklist": _table("checklist_updates", "checklist", key=("id", "version")),
 }
 _BOOLEANS = {"deadline_chosen", "photo_required", "listed", "passed"}
 #: Lists on the wire, JSON text in the device's table (an older server sends none: the empty list).

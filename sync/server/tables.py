@@ -1,7 +1,8 @@
 """The server's schema (SQLAlchemy Core): portable types only, so a URL can move it to PostgreSQL.
 
-Record tables keep the device store's column names for the device's fields; the server's own
-columns start with ``sv_``:
+A record table has a column for each field of its wire model (``sync.protocol``): the contract
+decides what the server stores, so a field added there is a column here. The server's own columns
+start with ``sv_``:
 
 - ``sv_id``: the change log's entity id (``<inspection_id>/<item_id>`` for an answer …), unique;
 - ``sv_site_id``: the site the record belongs to (scope); ``sv_versions``: per field
@@ -12,6 +13,10 @@ columns start with ``sv_``:
 """
 
 from __future__ import annotations
+
+import types
+import typing
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -31,12 +36,49 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeEngine
+
+from sync.protocol import KEYS, RECORD_FIELDS
 
 metadata = MetaData()
 Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
 Time = DateTime(timezone=True)
 
 SCHEMA_VERSION = 1
+#: The column type of a wire field's value type; any other (a list, the office's settings) is JSON.
+_SQL_TYPES: dict[type, TypeEngine | type[TypeEngine]] = {
+    str: String, int: Integer, float: Float, bool: Boolean, date: Date, datetime: Time,
+}
+
+
+def _value_type(annotation: typing.Any) -> tuple[typing.Any, bool]:
+    """The plain type under a field's annotation, and whether the field may be ``None``:
+    ``Lat | None`` → ``(float, True)``, ``Literal["一般", "重大"]`` → ``(str, False)``."""
+    optional = False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        others = [a for a in typing.get_args(annotation) if a is not type(None)]
+        optional = len(others) < len(typing.get_args(annotation))
+        (annotation,) = others
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        annotation = type(typing.get_args(annotation)[0])
+    return annotation, optional
+
+
+def _wire_table(name: str, entity: str, *extra: Column, key: tuple[str, ...] | None = None,
+                indexed: tuple[str, ...] = ()) -> Table:
+    """A table with a column for each field of the entity's wire model (NOT NULL unless the field
+    may be ``None``; never autoincrement: every value comes from the wire) and the ``extra`` columns.
+
+    :param key: the primary key when it is not the entity's key, e.g. ``("id", "version")``.
+    """
+    columns = []
+    for field, info in RECORD_FIELDS[entity].model_fields.items():
+        value_type, optional = _value_type(info.annotation)
+        columns.append(Column(field, _SQL_TYPES.get(value_type, Json), nullable=optional,
+                              index=field in indexed, autoincrement=False))
+    return Table(name, metadata, *columns, *extra, PrimaryKeyConstraint(*(key or KEYS[entity])))
 
 
 def _meta_columns() -> list[Column]:
@@ -160,25 +202,11 @@ conflicts = Table(
     Column("reason", Text, nullable=False),
 )
 
-checklists = Table(
-    "checklists", metadata,
-    Column("id", String, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("title", String, nullable=False),
-    Column("yaml", Text, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("published_at", Time, nullable=False),
-    PrimaryKeyConstraint("id", "version"),
-)
+#: Every version ever published (the feed carries the newest of each checklist).
+checklists = _wire_table("checklists", "checklist", key=("id", "version"))
 
 #: The office's settings for every device (``OfficeConfig``); each change is a new version.
-office_settings = Table(
-    "office_settings", metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("config", Json, nullable=False),
-    Column("set_by", String, nullable=False),
-    Column("set_at", Time, nullable=False),
-)
+office_settings = _wire_table("office_settings", "office", key=("version",))
 
 server_meta = Table(
     "server_meta", metadata,
@@ -186,141 +214,35 @@ server_meta = Table(
     Column("value", String, nullable=False),
 )
 
-# --- records (device column names) ---------------------------------------------------------------
+# --- records: the wire models' fields, and the server's own columns ------------------------------
 
-sites = Table(
-    "sites", metadata,
-    Column("id", String, primary_key=True),
-    Column("name", String, nullable=False),
-    Column("address", String, nullable=False),
-    Column("kind", String, nullable=False),
-    Column("grid", String, nullable=False, index=True),
-    Column("contact_name", String, nullable=False),
-    Column("contact_phone", String, nullable=False),
-    Column("lat", Float), Column("lon", Float),
-    Column("created_at", Time, nullable=False),
-    Column("updated_at", Time, nullable=False),
-    *_meta_columns(),
-)
-
-inspections = Table(
-    "inspections", metadata,
-    Column("id", String, primary_key=True),
-    Column("site_id", String, nullable=False, index=True),
-    Column("checklist_id", String, nullable=False),
-    Column("checklist_version", Integer, nullable=False),
-    Column("inspector_id", String, nullable=False),
-    Column("inspector_name", String, nullable=False),
-    Column("device_id", String, nullable=False),
-    Column("status", String, nullable=False),
-    Column("current_item_id", String),
-    Column("started_at", Time, nullable=False),
-    Column("finished_at", Time),
-    Column("updated_at", Time, nullable=False),
-    *_meta_columns(),
-)
-
-answers = Table(
-    "answers", metadata,
-    Column("inspection_id", String, nullable=False),
-    Column("item_id", String, nullable=False),
-    #: JSON text, exactly as the device stores it
-    Column("value", Text, nullable=False),
-    Column("note", Text, nullable=False),
-    Column("answered_at", Time, nullable=False),
-    PrimaryKeyConstraint("inspection_id", "item_id"),
-    *_meta_columns(),
-)
-
-signatures = Table(
-    "signatures", metadata,
-    Column("inspection_id", String, primary_key=True),
-    Column("signer_name", String, nullable=False),
-    Column("record_hash", String(64), nullable=False),
-    Column("signed_at", Time, nullable=False),
-    Column("png_sha256", String(64), index=True),
-    Column("png_bytes", Integer),
+sites = _wire_table("sites", "site", *_meta_columns(), indexed=("grid",))
+inspections = _wire_table("inspections", "inspection", *_meta_columns(), indexed=("site_id",))
+answers = _wire_table("answers", "answer", *_meta_columns())
+signatures = _wire_table(
+    "signatures", "signature",
     #: what was signed, frozen when the inspection completed; office decisions never touch it
     Column("sv_signed_record", Json),
     Column("sv_verified", Boolean),
     *_meta_columns(),
+    indexed=("png_sha256",),
 )
-
-hazards = Table(
-    "hazards", metadata,
-    Column("id", String, primary_key=True),
-    Column("inspection_id", String, index=True),
-    Column("site_id", String, nullable=False, index=True),
-    Column("checklist_id", String),
-    Column("item_id", String),
-    Column("source", String, nullable=False),
-    Column("description", Text, nullable=False),
-    Column("location", String, nullable=False),
-    Column("severity", String, nullable=False),
-    Column("status", String, nullable=False),
-    Column("rect_unit", String, nullable=False),
-    Column("requirement", Text, nullable=False),
-    Column("deadline", Date, nullable=False),
-    Column("deadline_chosen", Boolean, nullable=False),
-    Column("photo_required", Boolean, nullable=False),
-    Column("created_at", Time, nullable=False),
-    Column("updated_at", Time, nullable=False),
-    Column("closed_at", Time),
-    #: a combination hazard's links (item ids of the same inspection's hazards)
-    Column("element_items", Json, nullable=False),
-    Column("listed", Boolean, nullable=False),
-    *_meta_columns(),
-)
-
-reviews = Table(
-    "reviews", metadata,
-    Column("id", String, primary_key=True),
-    Column("hazard_id", String, nullable=False, index=True),
-    Column("reviewer", String, nullable=False),
-    Column("reviewed_at", Time, nullable=False),
-    Column("passed", Boolean, nullable=False),
-    Column("note", Text, nullable=False),
-    *_meta_columns(),
-)
-
-photos = Table(
-    "photos", metadata,
-    Column("sha256", String(64), primary_key=True),
-    Column("original_sha256", String(64), nullable=False),
-    Column("width", Integer, nullable=False),
-    Column("height", Integer, nullable=False),
-    Column("bytes", Integer, nullable=False),
-    Column("captured_at", Time, nullable=False),
-    Column("lat", Float), Column("lon", Float), Column("accuracy_m", Float),
-    Column("created_at", Time),
-    *_meta_columns(),
-)
-
-photo_links = Table(
-    "photo_links", metadata,
-    Column("photo_sha256", String(64), nullable=False, index=True),
-    Column("owner_kind", String, nullable=False),
-    Column("owner_id", String, nullable=False),
-    Column("created_at", Time, nullable=False),
+hazards = _wire_table("hazards", "hazard", *_meta_columns(), indexed=("inspection_id", "site_id"))
+reviews = _wire_table("reviews", "review", *_meta_columns(), indexed=("hazard_id",))
+photos = _wire_table("photos", "photo", *_meta_columns())
+photo_links = _wire_table(
+    "photo_links", "photo_link",
     #: the inspection whose record the photo belongs to (answer and hazard owners), for completeness
     Column("sv_inspection_id", String, index=True),
-    PrimaryKeyConstraint("owner_kind", "owner_id", "photo_sha256"),
     *_meta_columns(),
+    indexed=("photo_sha256",),
 )
-
-decisions = Table(
-    "decisions", metadata,
-    Column("id", String, primary_key=True),
-    Column("hazard_id", String, nullable=False, index=True),
-    Column("decided_by", String, nullable=False),
-    Column("decided_at", Time, nullable=False),
-    Column("deadline", Date),
-    Column("severity", String),
-    Column("listed", Boolean),
-    Column("note", Text, nullable=False),
+decisions = _wire_table(
+    "decisions", "decision",
     #: the hazard's values the decision replaced
     Column("sv_before", Json, nullable=False),
     Column("sv_site_id", String, nullable=False),
+    indexed=("hazard_id",),
 )
 
 RECORD_TABLES: dict[str, Table] = {
