@@ -159,9 +159,9 @@ def _inspection(device: Device, rng: random.Random, site: Any, n: int, budget: l
     added.hazards += len(state.all_hazards)
     if n % 4 == 3:  # every fourth stays a draft, as on a real day
         return
-    device.inspections.sign(inspection.id, signer_name=rng.choice(SIGNERS), png=_signature(rng))
+    device.signoff.sign(inspection.id, signer_name=rng.choice(SIGNERS), png=_signature(rng))
     try:
-        device.inspections.complete(inspection.id)
+        device.signoff.complete(inspection.id)
     except AnXunError as exc:  # e.g. a required photo the budget did not cover: it stays a draft
         log.info("demo inspection %s left as a draft: %s", inspection.id, exc.message)
         return

@@ -58,8 +58,8 @@ def finish_safely(device: Any, inspection_id: str) -> None:
     for hazard in device.inspections.state(inspection_id).hazards.values():
         if hazard.photo_required and not hazard.photo_shas:
             device.evidence.add_to_hazard(hazard.id, jpeg_bytes())
-    device.inspections.sign(inspection_id, signer_name="王建国", png=png_bytes())
-    device.inspections.complete(inspection_id)
+    device.signoff.sign(inspection_id, signer_name="王建国", png=png_bytes())
+    device.signoff.complete(inspection_id)
 
 
 def _candidates(item: Item, checklist: Checklist, today: date) -> Iterator[Any]:

@@ -47,7 +47,7 @@ def test_a_v1_draft_finishes_on_v1_after_the_app_ships_v2_and_new_inspections_us
     assert (state.checklist.version, state.checklist.schema_version) == (1, 1)
     assert {"GR-07", "GR-10"} <= set(state.hazards)  # rendered with v1's items
     assert state.hazards["GR-10"].severity == "重大"
-    assert device.inspections.summary(draft.id).rating.colour == "红"  # rated by v1's rules
+    assert device.signoff.summary(draft.id).rating.colour == "红"  # rated by v1's rules
     finish_safely(device, draft.id)
     assert device.inspections.get(draft.id).status == "completed"
 
@@ -224,7 +224,7 @@ def test_every_version_the_device_used_is_kept_so_a_draft_outlives_its_checklist
 
 
 def test_a_kept_version_reads_back_equal():
-    from app.services.catalog import checklist_body, read_body
+    from app.services.checklist_versions import checklist_body, read_body
     from checklists import load_shipped
 
     for checklist in [*V1.values(), *load_shipped().checklists.values()]:

@@ -106,7 +106,7 @@ def test_completion_refused_until_answers_photo_and_signature(device, site):
     inspection = device.inspections.start(site.id, "sample")
     device.inspections.answer(inspection.id, "A1", "是")
     with pytest.raises(CompletionRefused) as caught:
-        device.inspections.complete(inspection.id)
+        device.signoff.complete(inspection.id)
     problems = caught.value.problems
     # items by their number on screen, the hazard by its description: no checklist ids
     assert problems[0].startswith("还有 4 项未回答：第 2、3、4、5 题")
@@ -115,9 +115,9 @@ def test_completion_refused_until_answers_photo_and_signature(device, site):
     assert any("签名" in p for p in problems)
     state = _answer_all(device, inspection.id)
     device.evidence.add_to_hazard(state.hazards["A1"].id, jpeg_bytes())
-    assert device.inspections.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
-    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
-    done = device.inspections.complete(inspection.id)
+    assert device.signoff.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
+    device.signoff.sign(inspection.id, signer_name="王建国", png=png_bytes())
+    done = device.signoff.complete(inspection.id)
     assert done.status == "completed" and done.finished_at is not None
     assert done.signer_name == "王建国"
 
@@ -125,23 +125,23 @@ def test_completion_refused_until_answers_photo_and_signature(device, site):
 def test_signature_is_void_after_a_change(device, site):
     inspection = device.inspections.start(site.id, "sample")
     _answer_all(device, inspection.id, a1="否")
-    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
-    assert device.inspections.problems(inspection.id) == []
+    device.signoff.sign(inspection.id, signer_name="王建国", png=png_bytes())
+    assert device.signoff.problems(inspection.id) == []
     device.inspections.answer(inspection.id, "A3", 1)
-    assert device.inspections.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
+    assert device.signoff.problems(inspection.id) == ["需要现场负责人签名（签名后如有修改需重新签名）"]
     with pytest.raises(CompletionRefused):
-        device.inspections.complete(inspection.id)
+        device.signoff.complete(inspection.id)
 
 
 def test_completed_inspection_is_read_only(device, site):
     inspection = device.inspections.start(site.id, "sample")
     _answer_all(device, inspection.id, a1="否")
-    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
-    device.inspections.complete(inspection.id)
+    device.signoff.sign(inspection.id, signer_name="王建国", png=png_bytes())
+    device.signoff.complete(inspection.id)
     with pytest.raises(InspectionLocked):
         device.inspections.answer(inspection.id, "A1", "是")
     with pytest.raises(InspectionLocked):
-        device.inspections.sign(inspection.id, signer_name="别人", png=png_bytes())
+        device.signoff.sign(inspection.id, signer_name="别人", png=png_bytes())
     assert device.inspections.state(inspection.id).answers["A1"].value == "否"
     # A new inspection of the same site starts fresh.
     assert device.inspections.start(site.id, "sample").id != inspection.id
@@ -150,9 +150,9 @@ def test_completed_inspection_is_read_only(device, site):
 def test_signature_needs_name_and_png(device, site):
     inspection = device.inspections.start(site.id, "sample")
     with pytest.raises(InvalidAnswer):
-        device.inspections.sign(inspection.id, signer_name=" ", png=png_bytes())
+        device.signoff.sign(inspection.id, signer_name=" ", png=png_bytes())
     with pytest.raises(InvalidAnswer):
-        device.inspections.sign(inspection.id, signer_name="王建国", png=b"GIF89a")
+        device.signoff.sign(inspection.id, signer_name="王建国", png=b"GIF89a")
 
 
 @pytest.mark.parametrize("answers,colour", [
@@ -164,24 +164,24 @@ def test_red_yellow_blue_rating(device, site, answers, colour):
     inspection = device.inspections.start(site.id, "sample")
     for item, value in answers.items():
         device.inspections.answer(inspection.id, item, value)
-    assert device.inspections.summary(inspection.id).rating.colour == colour
+    assert device.signoff.summary(inspection.id).rating.colour == colour
 
 
 def test_rating_turns_red_when_overdue_and_blue_once_closed(device, site, calendar):
     inspection = device.inspections.start(site.id, "sample")
     hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
     calendar.today = date(2026, 12, 7)
-    assert device.inspections.summary(inspection.id).rating.label == "红（逾期）"
+    assert device.signoff.summary(inspection.id).rating.label == "红（逾期）"
     device.hazards.transition(hazard.id, "待复查")
     device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
-    assert device.inspections.summary(inspection.id).rating.colour == "蓝"
+    assert device.signoff.summary(inspection.id).rating.colour == "蓝"
 
 
 def test_summary_counts_by_severity_label_naming_who_determines_a_major_one(device, site):
     inspection = device.inspections.start(site.id, "sample")
     device.inspections.answer(inspection.id, "A1", "是")
     device.inspections.answer(inspection.id, "A2", "是")
-    summary = device.inspections.summary(inspection.id)
+    summary = device.signoff.summary(inspection.id)
     # the sample checklist's hazards are determined by the fire service (its default authority)
     assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需消防救援机构认定）": 1}
     assert (summary.answered, summary.total) == (2, 5)
@@ -262,13 +262,13 @@ def test_shipped_checklists_load_and_versions_never_go_down(tmp_path):
 def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(device, site):
     inspection = device.inspections.start(site.id, "sample")
     _answer_all(device, inspection.id, a1="否")
-    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
-    assert device.inspections.summary(inspection.id).rating.colour == "黄"  # B1 否 is a 一般 hazard
+    device.signoff.sign(inspection.id, signer_name="王建国", png=png_bytes())
+    assert device.signoff.summary(inspection.id).rating.colour == "黄"  # B1 否 is a 一般 hazard
     device.hazards.create(site_id=site.id, inspection_id=inspection.id, description="楼道飞线充电",
                            severity="重大")
     state = device.inspections.state(inspection.id)
     assert [h.description for h in state.other_hazards] == ["楼道飞线充电"]
-    summary = device.inspections.summary(inspection.id)
+    summary = device.signoff.summary(inspection.id)
     assert summary.rating.colour == "红"
     # a hand-recorded hazard names no authority: the app cannot know who determines it
     assert summary.hazards_by_severity == {"一般隐患": 1, "疑似重大隐患（需主管部门认定）": 1}

@@ -90,7 +90,7 @@ def test_a_computed_ratio_is_shown_raises_its_hazard_and_is_never_asked(device, 
     assert state.hazards["R"].description == "防火门损坏率 40%"
     with pytest.raises(InvalidAnswer, match="自动计算"):
         device.inspections.answer(inspection.id, "R", 5)
-    assert "R" not in "".join(device.inspections.problems(inspection.id))  # never missing
+    assert "R" not in "".join(device.signoff.problems(inspection.id))  # never missing
     assert "R" not in answer(device, inspection.id, K=2).hazards  # 20 %: withdrawn
 
 
@@ -122,7 +122,7 @@ def test_a_warning_is_stored_and_shown_apart_never_a_hazard_nor_rated(device, cr
     assert "W1" not in state.hazards and state.all_hazards == []
     assert state.findings["W1"].level == "预警"
     assert state.findings["W1"].text == "危险废物贮存超过 30 天"  # the parameter's value, not a fixed 30/90
-    summary = device.inspections.summary(inspection.id)
+    summary = device.signoff.summary(inspection.id)
     assert [f.item_id for f in summary.warnings] == ["W1"] and summary.records == []
     assert summary.hazards_by_severity == {} and summary.rating.colour == "蓝"
     assert device.hazards.ledger() == []  # never on the 隐患台账 nor a 告知单
@@ -140,7 +140,7 @@ def test_a_record_and_report_finding_is_stored_and_shown_apart_never_a_hazard_no
     state = answer(device, inspection.id, D1=3.5)
     assert "D1" not in state.hazards
     assert (state.findings["D1"].level, state.findings["D1"].text) == ("记录并报告", "消防车道净宽 3.5m，低于设计要求 4 m")
-    summary = device.inspections.summary(inspection.id)
+    summary = device.signoff.summary(inspection.id)
     assert [f.item_id for f in summary.records] == ["D1"] and summary.warnings == []
     assert summary.rating.colour == "蓝" and device.hazards.ledger() == []
     assert [f.item_id for f in device.hazards.findings(LedgerFilter(level="记录并报告"))] == ["D1"]
@@ -176,7 +176,7 @@ def test_enough_elements_raise_a_suspected_major_hazard_of_its_own_linked_to_the
                                     "疏散指示标志损坏率超标），疑似构成重大火灾隐患")
     assert {h.severity for h in state.hazards.values()} == {"一般"}  # each element alone is 一般
     # the summary, the ledger and the change log carry it like any other hazard
-    summary = device.inspections.summary(inspection.id)
+    summary = device.signoff.summary(inspection.id)
     assert summary.hazards_by_severity == {"疑似重大隐患（需消防救援机构认定）": 1, "一般隐患": 3}
     assert summary.rating.colour == "红"
     assert COMBINED in [h.item_id for h in device.hazards.ledger(LedgerFilter(severity="重大"))]
@@ -243,7 +243,7 @@ def test_items_of_a_method_hidden_for_the_inspectors_role_are_not_shown_required
     state = answer(device, inspection.id, E1="否")
     assert "I1" not in [i.id for i in state.visible] and "I1" not in state.hazards
     with pytest.raises(CompletionRefused) as refused:
-        device.inspections.complete(inspection.id)
+        device.signoff.complete(inspection.id)
     assert "I1" not in refused.value.problems[0]
     device.office.set_role("消防员")  # not hidden from a firefighter
     assert "I1" in [i.id for i in device.inspections.state(inspection.id).visible]
@@ -255,7 +255,7 @@ def test_a_major_hazard_names_the_authority_that_determines_it(device, crowded):
     assert state.severity_text(state.hazards["H1"]) == "疑似重大隐患（需住建部门认定）"
     (row,) = device.hazards.ledger()
     assert device.hazards.severity_text(row) == "疑似重大隐患（需住建部门认定）"
-    assert device.inspections.summary(inspection.id).hazards_by_severity == {"疑似重大隐患（需住建部门认定）": 1}
+    assert device.signoff.summary(inspection.id).hazards_by_severity == {"疑似重大隐患（需住建部门认定）": 1}
 
 
 def test_the_offices_rating_rules_replace_the_files_and_a_repeated_hazard_counts(device, crowded, calendar):
@@ -265,10 +265,10 @@ def test_the_offices_rating_rules_replace_the_files_and_a_repeated_hazard_counts
         {"colour": "蓝", "label": "无隐患"}]}}})
     first = device.inspections.start(crowded.id, "v2")
     answer(device, first.id, E4="是")
-    assert device.inspections.summary(first.id).rating.label == "有隐患"
+    assert device.signoff.summary(first.id).rating.label == "有隐患"
     finish_safely(device, first.id)
     calendar.today = TODAY + timedelta(days=40)
     second = device.inspections.start(crowded.id, "v2")
     answer(device, second.id, E4="是")
-    assert device.inspections.summary(second.id).rating.label == "重复出现的隐患"
-    assert device.inspections.summary(second.id).rating.colour == "红"
+    assert device.signoff.summary(second.id).rating.label == "重复出现的隐患"
+    assert device.signoff.summary(second.id).rating.colour == "红"

@@ -128,8 +128,8 @@ def test_completed_inspection_hazard_fields_are_fixed_but_lifecycle_moves(device
         state = device.inspections.answer(inspection.id, item, value)
     hazard = state.hazards["A1"]
     device.evidence.add_to_hazard(hazard.id, jpeg_bytes())
-    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
-    device.inspections.complete(inspection.id)
+    device.signoff.sign(inspection.id, signer_name="王建国", png=png_bytes())
+    device.signoff.complete(inspection.id)
     with pytest.raises(InspectionLocked):
         device.hazards.edit(hazard.id, HazardEdit(requirement="改"))
     assert device.hazards.transition(hazard.id, RECTIFYING).status == RECTIFYING
@@ -167,7 +167,7 @@ def test_hazard_fields_are_editable_until_the_inspection_completes(device, site)
     device.evidence.add_to_hazard(hazard.id, jpeg_bytes())
     assert device.hazards.get(hazard.id).editable
     assert not device.inspections.state(inspection.id).locked
-    device.inspections.sign(inspection.id, signer_name="王建国", png=png_bytes())
-    device.inspections.complete(inspection.id)
+    device.signoff.sign(inspection.id, signer_name="王建国", png=png_bytes())
+    device.signoff.complete(inspection.id)
     assert not device.hazards.get(hazard.id).editable
     assert device.inspections.state(inspection.id).locked

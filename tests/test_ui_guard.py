@@ -181,8 +181,8 @@ def seed(device) -> dict[str, str]:  # noqa: ANN001 - the device fixture
     for item_id, value in [("Y1", "否"), ("C1", "成套住宅"), ("M1", []), ("N1", 2), ("D1", device.today().isoformat()),
                            ("T1", "无"), ("P1", [])]:
         device.inspections.answer(done.id, item_id, value)
-    device.inspections.sign(done.id, signer_name="李经理", png=strokes_to_png([[(1, 1), (50, 40)]], 100, 60))
-    device.inspections.complete(done.id)
+    device.signoff.sign(done.id, signer_name="李经理", png=strokes_to_png([[(1, 1), (50, 40)]], 100, 60))
+    device.signoff.complete(done.id)
     return {"site": site.id, "draft": draft.id, "done": done.id, "hazard": hazard.id}
 
 

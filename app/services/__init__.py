@@ -2,7 +2,9 @@
 one ``Device`` (``context.py``):
 
     device.sites          场所: search, create            (sites.py)
-    device.inspections    answers, signature, completion  (inspections.py, raised.py)
+    device.inspections    start, resume, answers          (inspections.py, raised.py,
+                                                           inspection_state.py)
+    device.signoff        summary, signature, completion  (signoff.py)
     device.hazards        ledger, edits, lifecycle, 复查   (hazards.py)
     device.evidence       photos                          (evidence.py)
     device.settings       app settings                    (settings.py)
@@ -82,7 +84,7 @@ from .errors import (
     SyncError,
     WithdrawalNeedsConfirm,
 )
-from .inspections import DraftRow, InspectionState, Summary
+from .inspection_state import DraftRow, InspectionState, Summary
 from .office import Office
 from .settings import AppSettings
 from .sync_status import Decision, PendingChanges, RejectedEntry, SyncReport, SyncStatus, Waiting

@@ -14,30 +14,30 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from app.domain.errors import AnXunError
 from app.domain.models import Inspection
 from app.store import checklists as version_store
 from app.store.db import Store
 from app.store.settings import get_setting, put_setting
-from checklists import Checklist, ChecklistError, load_dir, load_file, load_text
-from checklists.loader import SHIPPED_DIR
-from checklists.schema import SchemaTooNew, check_consistency, check_readable
+from checklists import Checklist, ChecklistError, load_file, load_text
+from checklists.schema import SchemaTooNew
+
+from .checklist_versions import (
+    VERSIONS_KEY,
+    archived_version,
+    body_sha256,
+    checklist_body,
+    kept_version,
+    versions_in_force,
+)
 
 log = logging.getLogger(__name__)
 
-#: checklist id → the newest version this device has made current (a version never goes down).
-VERSIONS_KEY = "checklist_versions"
-#: Earlier shipped versions, ``<id>.v<version>.yaml``.
-ARCHIVE_DIR = SHIPPED_DIR / "archive"
 
 
 class UnknownChecklist(AnXunError):
@@ -56,35 +56,6 @@ class ChecklistRefused(AnXunError):
     def __init__(self, error: ChecklistError, reason: str):
         super().__init__(str(error), f"检查表文件“{Path(error.file).name}”未安装：{reason}")
         self.error = error
-
-
-def checklist_body(checklist: Checklist) -> str:
-    """The JSON text a version is kept as; reads back equal (``tests/test_checklist_versions.py``).
-
-    ``schema_version`` is written even where it is the default: a later app with a newer default
-    must still read this body as the schema it was written for.
-    """
-    body = checklist.model_dump(by_alias=True, exclude_defaults=True, mode="json")
-    body["schema_version"] = checklist.schema_version
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def read_body(body: str, name: str) -> Checklist:
-    """A kept version, validated again as a file would be.
-
-    :param name: what to call it in an error, e.g. ``lifeline v2 (device database)``.
-    :raises ChecklistError: this app cannot read it, or it is not a valid checklist.
-    """
-    try:
-        raw: Any = json.loads(body)
-        newer = check_readable(raw)
-        checklist = Checklist.model_validate(raw, context={"ignore_unknown": newer})
-        check_consistency(checklist)
-    except SchemaTooNew as exc:
-        raise ChecklistError(name, f"cannot be read by this app: {exc.message}") from exc
-    except (ValueError, ValidationError) as exc:  # ItemProblem and JSON errors are ValueErrors
-        raise ChecklistError(name, f"kept version is not valid: {exc}") from exc
-    return checklist
 
 
 class Catalog:
@@ -115,28 +86,7 @@ class Catalog:
     def shipped(cls, store: Store) -> Catalog:
         """The shipped checklists, or a newer version installed on this device; never a version
         older than one this device already used (that file is refused and logged)."""
-        used: dict[str, int] = get_setting(store, VERSIONS_KEY, {})
-        kept = version_store.newest_versions(store)
-        # Only a version the device cannot read back from its database guards the shipped files.
-        guard = {cid: v for cid, v in used.items() if kept.get(cid, 0) < v}
-        loaded = load_dir(SHIPPED_DIR, previous_versions=guard)
-        current = dict(loaded.checklists)
-        errors = list(loaded.errors)
-        for cid, version in kept.items():
-            shipped = current.get(cid)
-            if version < used.get(cid, 0) or (shipped is not None and shipped.version >= version):
-                continue
-            try:  # installed after the app shipped: newer than the shipped file
-                current[cid] = read_body(version_store.version_body(store, cid, version) or "", f"{cid} v{version}")
-            except ChecklistError as exc:
-                errors.append(exc)
-        for cid, checklist in list(current.items()):
-            if checklist.version < used.get(cid, 0):  # the newer kept version could not be read back
-                del current[cid]
-                errors.append(ChecklistError(f"{cid} v{checklist.version}", "version went down: older than "
-                                             f"version {used[cid]} this device already used"))
-        for error in errors:
-            log.error("checklist not loaded: %s", error)
+        current, errors = versions_in_force(store)
         return cls(current, errors, store=store)
 
     # -- the current versions -----------------------------------------------------------------
@@ -228,7 +178,7 @@ class Catalog:
         key = (checklist.id, checklist.version)
         body = checklist_body(checklist)
         kept = self._hashes.get(key)
-        if kept is not None and kept != _sha256(body):
+        if kept is not None and kept != body_sha256(body):
             error = ChecklistError(name, f"version {checklist.version} of '{checklist.id}' is already "
                                          "in use with other content; publish it as a new version")
             self._refuse(error, "该版本已在使用，内容不能更改，请以新版本号发布")
@@ -254,7 +204,7 @@ class Catalog:
         if self._store is None:
             return
         body = checklist_body(checklist)
-        digest = _sha256(body)
+        digest = body_sha256(body)
         key = (checklist.id, checklist.version)
         if self._hashes.get(key) == digest:
             return
@@ -265,34 +215,20 @@ class Catalog:
     def _kept(self, checklist_id: str, version: int) -> Checklist | None:
         if self._store is None:
             return None
-        body = version_store.version_body(self._store, checklist_id, version)
-        if body is None:
-            return None
         try:
-            return read_body(body, f"{checklist_id} v{version} (device database)")
+            return kept_version(self._store, checklist_id, version)
         except ChecklistError as exc:
             log.error("kept checklist version unreadable: %s", exc)
             self.errors.append(exc)
             return None
 
     def _archived(self, checklist_id: str, version: int) -> Checklist | None:
-        path = ARCHIVE_DIR / f"{checklist_id}.v{version}.yaml"
-        if not path.is_file():
-            return None
         try:
-            checklist = load_file(path)
+            return archived_version(checklist_id, version)
         except ChecklistError as exc:
             log.error("archived checklist unreadable: %s", exc)
             self.errors.append(exc)
             return None
-        if (checklist.id, checklist.version) != (checklist_id, version):
-            log.error("archived file %s holds %s v%s", path.name, checklist.id, checklist.version)
-            return None
-        return checklist
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _reason(error: ChecklistError) -> str:

@@ -33,6 +33,7 @@ from .hazards import Hazards
 from .inspections import Inspections
 from .office import Office
 from .settings import Settings
+from .signoff import Signoff
 from .sites import Sites
 from .sync_status import SyncState
 
@@ -64,6 +65,7 @@ class Device:
         self.office = Office(self)
         self.sites = Sites(self)
         self.inspections = Inspections(self)
+        self.signoff = Signoff(self)
         self.hazards = Hazards(self)
         self.evidence = Evidence(self)
         self.settings = Settings(self)

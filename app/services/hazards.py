@@ -17,7 +17,7 @@ from app.store.ids import utc_now
 
 from .base import Service
 from .identity import current_identities
-from .inspections import hazard_severity_text
+from .inspection_state import hazard_severity_text
 
 
 class Hazards(Service):

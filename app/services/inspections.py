@@ -1,4 +1,4 @@
-"""Inspections: start or resume a draft, answer items, sign, complete.
+"""Inspections: start or resume a draft, answer items (signing and completion: ``signoff.py``).
 
 Every answer is saved before the call returns, with its change-log row, and the hazards and
 findings the answers raise are kept in step in the same transaction (``raised.py``). An
@@ -8,127 +8,25 @@ starts on the newest version, with the answers the site record gives already fil
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from app.domain import lifecycle
-from app.domain.clock import local_day
-from app.domain.completion import completion_problems
 from app.domain.computed import with_computed
-from app.domain.errors import (
-    CompletionRefused,
-    HazardUnderway,
-    InspectionLocked,
-    InvalidAnswer,
-    WithdrawalNeedsConfirm,
-)
-from app.domain.findings import level_of, major_label
-from app.domain.models import Answer, FindingRecord, Hazard, Inspection, Site
+from app.domain.errors import HazardUnderway, InspectionLocked, InvalidAnswer, WithdrawalNeedsConfirm
+from app.domain.models import Inspection
 from app.domain.prefill import prefill_answers
-from app.domain.rating import HazardFacts, RatingResult, rate, repeated_item_ids
 from app.domain.rules import validate_answer, visible_items
-from app.domain.signing import signed_hash, signed_record
-from app.domain.vocab import DRAFT, MAJOR, RECORD, WARNING, severity_label
+from app.domain.vocab import DRAFT
 from app.store import findings as finding_store
 from app.store import hazards as hazard_store
 from app.store import inspections as inspection_store
-from app.store import withdrawn
-from checklists import Checklist, Item, OfficeConfig
+from checklists import Checklist
 
 from .base import Service
 from .catalog import UnknownChecklist
 from .identity import recorded_inspector
+from .inspection_state import DraftRow, InspectionState, answerable_items, signature_valid
 from .raised import COMBINATION, at_risk, keep_details, reconcile_raised
-
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@dataclass
-class InspectionState:
-    """An inspection as the checklist screen shows it."""
-
-    inspection: Inspection
-    site: Site
-    checklist: Checklist
-    answers: dict[str, Answer]
-    visible: list[Item]
-    hazards: dict[str, Hazard]
-    answered: int
-    total: int
-    signature_valid: bool
-    #: hazards recorded by hand during this inspection (no checklist item)
-    other_hazards: list[Hazard] = field(default_factory=list)
-    #: 疑似重大 hazards a 综合判定 rule raised (linked to their elements by ``element_items``)
-    combined: list[Hazard] = field(default_factory=list)
-    #: 预警 / 记录并报告 findings by item id (never hazards)
-    findings: dict[str, FindingRecord] = field(default_factory=dict)
-    #: computed items' values, e.g. ``{"GR-07c": 3.6}`` (absent until their inputs are answered)
-    computed: dict[str, float] = field(default_factory=dict)
-    #: the office's decisions in force (an item's level where the file allows a choice)
-    office: OfficeConfig = field(default_factory=OfficeConfig)
-
-    @property
-    def locked(self) -> bool:
-        """A completed inspection is read-only."""
-        return self.inspection.status != DRAFT
-
-    @property
-    def all_hazards(self) -> list[Hazard]:
-        return [*self.combined, *self.hazards.values(), *self.other_hazards]
-
-    def severity_text(self, hazard: Hazard) -> str:
-        """How the hazard's severity reads, e.g. ``疑似重大隐患（需住建部门认定）``."""
-        return hazard_severity_text(self.checklist, hazard)
-
-    def level_of(self, item: Item) -> str:
-        """What the item finds when its rule fires: 隐患, 预警 or 记录并报告 (the office's choice
-        where the file allows one)."""
-        return level_of(item, self.checklist, self.office)
-
-    def item_severity_text(self, item: Item) -> str:
-        """How a hazard on ``item`` reads, e.g. ``一般隐患``, ``疑似重大隐患（需住建部门认定）``."""
-        if item.severity == MAJOR:
-            return major_label(self.checklist.authority_of(item))
-        return severity_label(item.severity)
-
-
-@dataclass
-class DraftRow:
-    inspection_id: str
-    site_name: str
-    checklist_title: str
-    answered: int
-    total: int
-    updated_at: datetime
-
-
-@dataclass
-class Summary:
-    answered: int
-    total: int
-    hazards_by_severity: dict[str, int]
-    rating: RatingResult | None
-    problems: list[str] = field(default_factory=list)
-    #: 预警 and 记录并报告 findings: shown apart, never counted as hazards nor rated
-    warnings: list[FindingRecord] = field(default_factory=list)
-    records: list[FindingRecord] = field(default_factory=list)
-
-
-def hazard_severity_text(checklist: Checklist | None, hazard: Hazard) -> str:
-    """How a hazard's severity reads; a 疑似重大 one names who determines it.
-
-    :param checklist: the checklist the hazard was raised on (None for a hand-recorded one).
-    """
-    if hazard.severity != MAJOR or checklist is None or hazard.item_id is None:
-        return severity_label(hazard.severity)
-    if hazard.source == COMBINATION and checklist.combination is not None:
-        return major_label(checklist.combination.authority)
-    try:
-        return major_label(checklist.authority_of(checklist.item(hazard.item_id)))
-    except KeyError:
-        return severity_label(hazard.severity)
 
 
 class Inspections(Service):
@@ -188,7 +86,7 @@ class Inspections(Service):
             except UnknownChecklist:
                 continue  # its checklist version is nowhere on this device; the draft stays on disk
             answers = {k: a.value for k, a in inspection_store.answers(self._store, r["id"]).items()}
-            questions = _questions(visible_items(checklist, answers, hide_methods=hidden))
+            questions = answerable_items(visible_items(checklist, answers, hide_methods=hidden))
             rows.append(
                 DraftRow(
                     inspection_id=r["id"],
@@ -216,7 +114,7 @@ class Inspections(Service):
         visible = visible_items(checklist, values, hide_methods=self._device.office.hidden_methods())
         raised = hazard_store.hazards_of_inspection(self._store, inspection_id)
         computed_ids = {item.id for item in visible if item.computed is not None}
-        questions = _questions(visible)
+        questions = answerable_items(visible)
         return InspectionState(
             inspection=inspection,
             site=self._device.sites.get(inspection.site_id),
@@ -231,7 +129,7 @@ class Inspections(Service):
             office=self._device.office.config(),
             answered=sum(1 for item in questions if item.id in answers),
             total=len(questions),
-            signature_valid=_signature_valid(inspection, answers, raised),
+            signature_valid=signature_valid(inspection, answers, raised),
         )
 
     def answer(
@@ -297,103 +195,3 @@ class Inspections(Service):
     def set_position(self, inspection_id: str, item_id: str) -> None:
         """Remember the item on screen, so a resumed draft opens there."""
         inspection_store.set_position(self._store, inspection_id, item_id)
-
-    def problems(self, inspection_id: str) -> list[str]:
-        """Why the inspection cannot be completed yet, in Chinese; empty when it can."""
-        return self._problems(self.state(inspection_id))
-
-    def summary(self, inspection_id: str) -> Summary:
-        """Answered items, hazards by severity, the 红黄蓝 rating (the office's rules where it set
-        some) and the 预警 / 记录并报告 findings, which are listed but never rated."""
-        state = self.state(inspection_id)
-        by_severity = Counter(state.severity_text(h) for h in state.all_hazards)
-        return Summary(
-            answered=state.answered,
-            total=state.total,
-            hazards_by_severity=dict(by_severity),
-            rating=self._rating(state),
-            problems=self._problems(state),
-            warnings=[f for f in state.findings.values() if f.level == WARNING],
-            records=[f for f in state.findings.values() if f.level == RECORD],
-        )
-
-    def _rating(self, state: InspectionState) -> RatingResult | None:
-        office = self._device.office.config()
-        rules = office.rating_for(state.checklist)
-        if rules is None:
-            return None
-        today = self._device.today()
-        inspection = state.inspection
-        earlier = [(item_id, local_day(at)) for item_id, at in
-                   hazard_store.earlier_item_hazards(self._store, inspection.site_id, inspection.id)]
-        repeated = repeated_item_ids([h.item_id for h in state.hazards.values() if h.item_id], earlier, today,
-                                     office.repeat_within_days)
-        combination = state.checklist.combination
-        facts = [HazardFacts(h.item_id, h.severity, h.status, h.deadline,
-                             authority=combination.authority if h.source == COMBINATION and combination else None,
-                             repeated=h.item_id in repeated) for h in state.all_hazards]
-        return rate(rules, facts, today, checklist=state.checklist)
-
-    def sign(self, inspection_id: str, *, signer_name: str, png: bytes) -> None:
-        """The representative signs the record as it is now; a later change voids the signature.
-
-        :raises InvalidAnswer: no signer name, or the image is not a PNG.
-        :raises InspectionLocked: the inspection is completed.
-        """
-        signer_name = signer_name.strip()
-        if not signer_name:
-            raise InvalidAnswer("signer_name", "请填写签名人姓名")
-        if not png.startswith(_PNG_MAGIC):
-            raise InvalidAnswer("signature", "签名图像无效，请重新签名")
-        state = self.state(inspection_id)
-        if state.locked:
-            raise InspectionLocked(inspection_id)
-        digest = _record_hash(state.inspection, state.answers, state.all_hazards)
-        inspection_store.save_signature(self._store, inspection_id, signer_name, png, digest)
-
-    def signature_png(self, inspection_id: str) -> bytes | None:
-        return inspection_store.signature_png(self._store, inspection_id)
-
-    def complete(self, inspection_id: str) -> Inspection:
-        """Close the inspection: it becomes read-only; its hazards move on in the ledger.
-
-        :raises CompletionRefused: listing what is missing, in Chinese.
-        :raises InspectionLocked: already completed.
-        """
-        state = self.state(inspection_id)
-        if state.locked:
-            raise InspectionLocked(inspection_id)
-        problems = self._problems(state)
-        if problems:
-            raise CompletionRefused(inspection_id, problems)
-        with self._store.atomic():
-            inspection_store.mark_completed(self._store, inspection_id)
-            withdrawn.forget(self._store, inspection_id)  # its answers never change again
-        return self.get(inspection_id)
-
-
-    def _problems(self, state: InspectionState) -> list[str]:
-        if state.locked:
-            return []
-        values = {k: a.value for k, a in state.answers.items()}
-        photos = {item_id: len(h.photo_shas) for item_id, h in state.hazards.items()}
-        return completion_problems(state.checklist, values, photos, signature_valid=state.signature_valid,
-                                   hide_methods=self._device.office.hidden_methods(),
-                                   hazard_texts={k: h.description for k, h in state.hazards.items()})
-
-
-def _questions(visible: list[Item]) -> list[Item]:
-    """The visible items an inspector answers (a computed item is worked out, not answered)."""
-    return [item for item in visible if item.computed is None]
-
-
-def _record_hash(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> str:
-    """The hash the representative's signature is bound to (the server rebuilds the same)."""
-    return signed_hash(signed_record(
-        inspection.model_dump(), [a.model_dump() for a in answers.values()], [h.model_dump() for h in hazards]))
-
-
-def _signature_valid(inspection: Inspection, answers: dict[str, Answer], hazards: list[Hazard]) -> bool:
-    if inspection.signed_hash is None:
-        return False
-    return inspection.signed_hash == _record_hash(inspection, answers, hazards)

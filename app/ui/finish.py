@@ -33,7 +33,7 @@ from .signature import SignaturePad
 async def build(ui: AppUI, inspection_id: str) -> ft.View:
     device = ui.device
     state = await ui.call(device.inspections.state, inspection_id)
-    summary = await ui.call(device.inspections.summary, inspection_id)
+    summary = await ui.call(device.signoff.summary, inspection_id)
     summary_card = _summary_card(state, summary)
     hazard_list = _hazard_list(ui, state)
     hazards_section: list[ft.Control] = []
@@ -44,7 +44,7 @@ async def build(ui: AppUI, inspection_id: str) -> ft.View:
 
     if state.locked:
         insp = state.inspection
-        png = await ui.call(device.inspections.signature_png, inspection_id)
+        png = await ui.call(device.signoff.signature_png, inspection_id)
         body: list[ft.Control] = [
             W.banner(S.COMPLETED_READ_ONLY, fg=T.OK, bg=T.OK_BG, icon=ft.Icons.TASK_ALT),
             summary_card,
@@ -165,7 +165,7 @@ def _signing(ui: AppUI, state: InspectionState,
         name = (signer.value or "").strip()
         try:
             if not pad.empty:
-                await ui.call(device.inspections.sign, inspection_id, signer_name=name, png=pad.to_png())
+                await ui.call(device.signoff.sign, inspection_id, signer_name=name, png=pad.to_png())
             elif not state.signature_valid:
                 err.value, err.visible = S.NEED_SIGNATURE, True
                 ui.toast(S.NEED_SIGNATURE, error=True)
@@ -174,7 +174,7 @@ def _signing(ui: AppUI, state: InspectionState,
                 err.value, err.visible = S.SIGNER_CHANGED, True
                 ui.toast(S.SIGNER_CHANGED, error=True)
                 return
-            await ui.call(device.inspections.complete, inspection_id)
+            await ui.call(device.signoff.complete, inspection_id)
         except CompletionRefused as exc:
             show_problems(exc.problems)
             err.value, err.visible = S.CANNOT_COMPLETE, True

@@ -251,8 +251,8 @@ def inspect_site(device: Device, site_id: str, *, photo: bytes, sign: bool = Tru
     device.evidence.add_to_hazard(blocked.id, photo)
     device.hazards.create(site_id=site_id, inspection_id=inspection.id, description="配电箱门缺失", location="二楼")
     if sign:
-        device.inspections.sign(inspection.id, signer_name="张三", png=signature_png())
-        device.inspections.complete(inspection.id)
+        device.signoff.sign(inspection.id, signer_name="张三", png=signature_png())
+        device.signoff.complete(inspection.id)
     return inspection.id
 
 

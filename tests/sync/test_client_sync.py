@@ -359,11 +359,11 @@ def test_a_signature_redone_before_its_image_went_up_sends_the_new_image_and_lis
     site = site_in(device)
     inspection = device.inspections.start(site.id, "sample")
     device.inspections.answer(inspection.id, "A1", "否")
-    device.inspections.sign(inspection.id, signer_name="张三", png=signature_png(colour=(250, 250, 250)))
+    device.signoff.sign(inspection.id, signer_name="张三", png=signature_png(colour=(250, 250, 250)))
     sign_in(device, server, transport=FaultyTransport([Fault("drop", "PUT", "/v1/photos/", times=1000)]))
     with pytest.raises(OutOfTime):
         device.sync.run(1.0)  # the records went up, the image did not
-    device.inspections.sign(inspection.id, signer_name="张三", png=signature_png(colour=(240, 240, 240)))
+    device.signoff.sign(inspection.id, signer_name="张三", png=signature_png(colour=(240, 240, 240)))
     device.sync.transport = FaultyTransport()
 
     device.sync.run(30)

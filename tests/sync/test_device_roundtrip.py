@@ -41,8 +41,8 @@ def inspect_on_the_device(device, site):
     device.evidence.add_to_hazard(blocked.id, jpeg(size=(800, 600)))
     device.hazards.edit(blocked.id, HazardEdit(location="一楼楼梯间", deadline="2026-12-20"))
     device.hazards.create(site_id=site.id, inspection_id=inspection.id, description="配电箱门缺失", location="二楼")
-    device.inspections.sign(inspection.id, signer_name="张三", png=signature_png())
-    device.inspections.complete(inspection.id)
+    device.signoff.sign(inspection.id, signer_name="张三", png=signature_png())
+    device.signoff.complete(inspection.id)
     device.hazards.transition(blocked.id, "整改中")
     device.hazards.transition(blocked.id, "待复查")
     device.hazards.review(blocked.id, reviewer="李四", passed=True, note="已清理",
@@ -96,7 +96,7 @@ def test_a_real_device_log_is_accepted_and_the_server_then_holds_the_same_record
         data = device.evidence.photo_path(sha256).read_bytes()
         assert wang.http.put(f"/v1/photos/{sha256}", content=data).status_code == 201
     assert wang.record("inspection", inspection_id)["note"] == "缺少签名图像"  # the signature names its PNG
-    png = device.inspections.signature_png(inspection_id)
+    png = device.signoff.signature_png(inspection_id)
     [named] = {e["payload"]["png_sha256"] for e in entries if e["entity"] == "signature"}
     assert wang.http.put(f"/v1/photos/{named}", content=png, headers={"Content-Type": "image/png"}).status_code == 201
     assert wang.record("inspection", inspection_id)["complete"] is True
