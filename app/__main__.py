@@ -62,7 +62,6 @@ def _warm_after_listen(host: str, port: int, get_device) -> None:  # noqa: ANN00
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from app.main import data_dir as default_data_dir  # the one data-folder rule (app and APK)
-
     from app.store.db import DB_FILE, Store, StoreError
 
     data_dir = (args.data or default_data_dir()).expanduser().resolve()
@@ -83,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import flet as ft
 
-    from app.main import get_device, main as app_main
+    from app.main import get_device
+    from app.main import main as app_main
 
     if args.demo:
         from app.demo import seed_demo

@@ -46,8 +46,6 @@ for p in (str(REPO), str(BENCH)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from checklists import Checklist, Item, load_shipped  # noqa: E402
-
 from app.domain.findings import finding_text, requirement_text  # noqa: E402
 from app.domain.models import HazardRow, Site  # noqa: E402
 from app.domain.rules import is_hazard  # noqa: E402
@@ -57,6 +55,7 @@ from app.store.db import DB_FILE, Store  # noqa: E402
 from app.store.ids import new_id, to_text  # noqa: E402
 from app.store.migrations import migrate  # noqa: E402
 from app.store.search import register_functions  # noqa: E402
+from checklists import Checklist, Item, load_shipped  # noqa: E402
 
 TODAY = date(2026, 11, 29)
 N_SITES, N_INSPECTIONS, N_HAZARDS = 2_000, 20_000, 50_000

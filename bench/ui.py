@@ -132,10 +132,9 @@ def main() -> int:
                         page.locator("flt-semantics-placeholder").dispatch_event("click")
                         page.get_by_role("button", name=S.START_CHECKLIST.format(title="生命通道")).click()
                         db = sqlite3.connect(data / "anxun.db", timeout=1)
+                        from app.domain.clock import local_today
                         from checklists.loader import load_shipped
                         from tests.e2e.plan import safe_answer
-
-                        from app.domain.clock import local_today
 
                         checklist = load_shipped().checklists["lifeline"]
                         answers: dict = {}

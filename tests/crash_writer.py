@@ -24,10 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.services import open_device  # noqa: E402
 from checklists import Checklist  # noqa: E402
 from tests.factories import SAMPLE, TODAY  # noqa: E402
-
-from app.services import open_device  # noqa: E402
 
 B2_OPTIONS = SAMPLE["sections"][1]["items"][1]["options"]
 

@@ -39,7 +39,6 @@ from app.domain.rules import is_hazard, visible_items
 from app.services import open_device
 from app.store.db import DB_FILE
 from checklists import Checklist
-
 from tests.factories import SAMPLE, TODAY
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -277,11 +277,10 @@ def test_hand_recorded_hazard_counts_in_summary_rating_and_signature(device, sit
 
 
 def test_photo_item_answer_holds_its_photos(tmp_path):
-    from app.services import open_device
-    from checklists import Checklist
-
     import copy
 
+    from app.services import open_device
+    from checklists import Checklist
     from tests.factories import SAMPLE
 
     raw = copy.deepcopy(SAMPLE)

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from app.services import CompletionRefused, HazardEdit, InspectionLocked, InvalidAnswer, LedgerFilter, toggle_option
+from app.services import (
+    CompletionRefused,
+    HazardEdit,
+    InspectionLocked,
+    InvalidAnswer,
+    LedgerFilter,
+    toggle_option,
+)
 from checklists import Checklist
 from checklists.schema import check_consistency
 from tests.answers import finish_safely

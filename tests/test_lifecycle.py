@@ -7,11 +7,18 @@ from datetime import date
 import pytest
 
 from app.domain import lifecycle
-from app.domain.lifecycle import (AWAITING_REVIEW, CLOSED, PENDING, RECTIFYING, STATUSES,
-                                  IllegalTransition, check_transition, is_overdue)
+from app.domain.lifecycle import (
+    AWAITING_REVIEW,
+    CLOSED,
+    PENDING,
+    RECTIFYING,
+    STATUSES,
+    IllegalTransition,
+    check_transition,
+    is_overdue,
+)
 from app.services import HazardEdit, InspectionLocked, InvalidAnswer, LedgerFilter
 from tests.factories import jpeg_bytes, png_bytes
-
 
 #: The lifecycle as the campaign plan describes it (整改 → 复查 → 销号), written out here on its
 #: own so the test does not check the table against itself.

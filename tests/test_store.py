@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from app.photos import PhotoError
+from app.services import HazardEdit, LedgerFilter
 from app.store import DB_FILE, SchemaTooNew, Store
 from app.store.backup import BackupError, export_data, import_data
 from app.store.migrations import MIGRATIONS, applied_versions, migrate
-from app.services import HazardEdit, LedgerFilter
 from tests.factories import jpeg_bytes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,9 +33,10 @@ def test_upgrade_from_a_first_version_database(tmp_path):
 
     store = Store(path)  # opening migrates forward
     assert applied_versions(store.conn) == [v for v, _, _ in MIGRATIONS]
+    from datetime import date
+
     from app.store.hazards import query_hazards
     from app.store.sites import find_sites
-    from datetime import date
 
     assert [s.id for s in find_sites(store, "西林苑")] == ["s1"]  # rows from v1 are searchable
     assert [h.id for h in query_hazards(store, today=date(2026, 11, 29), text="楼梯间")] == ["h1"]

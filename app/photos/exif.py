@@ -3,12 +3,15 @@ rejects a photo: it reads as "unknown"."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
 from PIL import ExifTags, Image
 
 from app.domain.clock import LOCAL_TZ
+
+log = logging.getLogger(__name__)
 
 ORIENTATION = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
@@ -39,7 +42,8 @@ def taken_at(exif: Image.Exif) -> datetime | None:
                 delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
                 tz = timezone(-delta if m.group(1) == "-" else delta)
         return dt.replace(tzinfo=tz).astimezone(UTC)
-    except Exception:  # malformed EXIF never rejects a photo
+    except Exception:  # noqa: BLE001 — malformed EXIF never rejects a photo; the log keeps the cause
+        log.info("photo's EXIF time unreadable; the photo is kept without it", exc_info=True)
         return None
 
 def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
@@ -66,10 +70,10 @@ def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
             lat = -lat
         if str(lon_ref).strip("\x00 ").upper().startswith("W"):
             lon = -lon
+        # A NaN (from 0/0 rationals) fails the range check too.
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
             return None
-        if lat != lat or lon != lon:  # NaN from 0/0 rationals
-            return None
         return (round(lat, 7), round(lon, 7))
-    except Exception:
+    except Exception:  # noqa: BLE001 — as in taken_at
+        log.info("photo's EXIF position unreadable; the photo is kept without it", exc_info=True)
         return None

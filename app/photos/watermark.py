@@ -100,7 +100,7 @@ def _wrap(text: str, font, max_w: float, max_lines: int = 2) -> list[str]:
         return [text]
     lines: list[str] = []
     cur = ""
-    for i, ch in enumerate(text):
+    for ch in text:
         if font.getlength(cur + ch) <= max_w:
             cur += ch
             continue

@@ -17,10 +17,10 @@ checklist types (``Checklist``, ``Item``, ``ChecklistError``) included — and n
 the photo pipeline.
 """
 
+from app.domain.citation import citations, field_hint
 from app.domain.clock import format_local, local_day, local_midnight, local_today
 from app.domain.findings import level_of, major_label
 from app.domain.lifecycle import awaits_review
-from app.domain.phone import phone_problem
 from app.domain.models import (
     Answer,
     FindingRecord,
@@ -33,8 +33,8 @@ from app.domain.models import (
     Review,
     Site,
 )
+from app.domain.phone import phone_problem
 from app.domain.rating import RatingResult
-from app.domain.citation import citations, field_hint
 from app.domain.rules import describe_rule, finding_options, toggle_option
 from app.domain.vocab import (
     AWAITING_REVIEW,

@@ -8,12 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 from app.domain.lifecycle import CLOSED
-from app.domain.vocab import MAJOR
 from app.domain.models import Hazard, HazardRow, Review
+from app.domain.vocab import MAJOR
 
 from .db import NotFound, Store
 from .ids import new_id, to_text, utc_now
 from .search import clean_query, contains, fts_query, matching_rowids
+
 
 def _photos_of(store: Store, kind: str, owner_ids: list[str]) -> dict[str, list[str]]:
     if not owner_ids:

@@ -12,6 +12,7 @@ field opens the numeric keypad, checks as it is typed and moves on with Enter.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -201,7 +202,7 @@ def number_problem(text: str) -> str | None:
         number = float(text)
     except ValueError:
         return S.NEED_NUMBER
-    return None if number == number and abs(number) != float("inf") else S.NEED_NUMBER
+    return None if math.isfinite(number) else S.NEED_NUMBER
 
 
 def _number(item: Item, value: Any, host: AnswerHost) -> AnswerInput:

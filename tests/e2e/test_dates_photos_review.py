@@ -15,7 +15,7 @@ import pytest
 
 from app.demo_records import seed_demo_records
 from app.domain.clock import format_local, local_today
-from app.services import HAZARD_FIELDS, REVIEW_RESULT
+from app.services import REVIEW_RESULT
 from app.ui import strings as S
 
 from .harness import OUT, poll, step

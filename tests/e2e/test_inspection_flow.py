@@ -161,7 +161,7 @@ def create_site(visit: Visit) -> None:
 
 
 def answer_every_item(visit: Visit, jpeg: Path) -> None:
-    fp, page, checklist, hz = visit.fp, visit.page, visit.checklist, visit.hazard
+    fp, checklist, hz = visit.fp, visit.checklist, visit.hazard
     visit.prefilled = prefill_answers(checklist, {"kind": visit.kind, "address": ADDRESS, "name": visit.site_name})
     visit.answers = dict(visit.prefilled)
     visit.expected = {item_id: stored_value(checklist.item(item_id), value) for item_id, value in visit.prefilled.items()}

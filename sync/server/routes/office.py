@@ -6,7 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from checklists import OfficeConfig
-from sync.protocol import ConflictOut, ConflictsPage, DecisionFields, DecisionIn, ErrorOut, OfficeSettingsFields
+from sync.protocol import (
+    ConflictOut,
+    ConflictsPage,
+    DecisionFields,
+    DecisionIn,
+    ErrorOut,
+    OfficeSettingsFields,
+)
 
 from .. import conflict_log, decisions
 from ..deps import AdminUser, CurrentUser, StorageDep
