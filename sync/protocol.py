@@ -178,6 +178,7 @@ class InspectionFields(_Strict):
 class AnswerFields(_Strict):
     inspection_id: Id
     item_id: Id
+    #: JSON text exactly as the device stores it (the signed record's hash is taken over this text).
     value: Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_json_text)]
     note: Long = ""
     answered_at: UtcTime

@@ -12,6 +12,7 @@ from app.store.m007_sync import m007_sync
 from app.store.migrations import MIGRATIONS, migrate
 from app.store.withdrawn import m008_withdrawn_hazards
 from sync.hlc import Hlc
+from sync.protocol import RECORD_FIELDS
 from tests.factories import jpeg_bytes, png_bytes
 
 DEVICE = "01a23484-9dd6-7000-b9c0-96cf9c47feee"
@@ -166,3 +167,14 @@ def test_a_pulled_page_applies_whole_with_its_cursor_and_writes_no_change_rows(d
     assert device.store.scalar("SELECT count(*) FROM changes") == before
     inbox.apply_page(device.store, [{"entity": "hazard", "id": "h9", "op": "delete", "fields": {"id": "h9"}}], "43")
     assert device.store.scalar("SELECT count(*) FROM hazards WHERE id = 'h9'") == 0
+
+
+def test_a_fresh_device_has_a_column_for_every_field_the_server_sends(tmp_path):
+    store = Store(tmp_path / DB_FILE)
+    missing = []
+    for entity, table in inbox.PULLED_TABLES.items():
+        present = {row[1] for row in store.conn.execute(f"PRAGMA table_info({table.name})")}
+        missing += [f"{entity} → {table.name}.{column}" for column in table.columns if column not in present]
+    store.close()
+    assert inbox.PULLED_TABLES.keys() == RECORD_FIELDS.keys() - {"office"}  # the office's is a setting
+    assert not missing, "a wire field the device cannot store (a pull would fail): " + ", ".join(missing)

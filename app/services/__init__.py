@@ -10,7 +10,7 @@ one ``Device`` (``context.py``):
     device.settings       app settings                    (settings.py)
     device.office         the office's decisions, role    (office.py)
     device.sync           sign in/out, sync, the strip    (sync_status.py, over sync.client)
-    device.catalog        the installed checklists        (catalog.py)
+    device.catalog        the installed checklists        (catalog.py, checklist_versions.py)
 
 Views import everything they need from here — errors, record types, the vocabulary and the
 checklist types (``Checklist``, ``Item``, ``ChecklistError``) included — and never the store or

@@ -3,8 +3,9 @@
 - ``get(id)``: the newest version, for a new inspection;
 - ``for_inspection(inspection)`` / ``version(id, n)``: the version an inspection started on, so a
   draft renders, rates and completes as it began. Each version the device loads is kept in its
-  database (``checklist_versions``); a draft from an app that kept none (before schema 2) finds its
-  version in the archive the app ships (``checklists/archive``);
+  database (table ``checklist_versions``); a draft from an app that kept none (before schema 2)
+  finds its version in the archive the app ships (``checklists/archive``); both are read by
+  ``checklist_versions.py``;
 - ``install(path)``: a checklist file from the office. One this app cannot read (its
   ``min_schema_version`` is newer), that is invalid, older than a version in use, or that changes
   a version already in use is refused, saying which file and why; nothing changes then;
@@ -37,7 +38,6 @@ from .checklist_versions import (
 )
 
 log = logging.getLogger(__name__)
-
 
 
 class UnknownChecklist(AnXunError):

@@ -44,14 +44,18 @@ class Table:
     columns: tuple[str, ...]
 
 
-def _table(name: str, entity: str, *, key: tuple[str, ...] | None = None, without: tuple[str, ...] = ()) -> Table:
+def _table(name: str, entity: str, *, key: tuple[str, ...] | None = None,
+           without: tuple[str, ...] = ()) -> Table:
     """The device's table of a pulled entity: a column for each field of its wire model (``without``
     those it keeps none for)."""
     fields = RECORD_FIELDS[entity].model_fields
+    if not set(without) <= set(fields):
+        raise ValueError(f"{name}: {sorted(set(without) - set(fields))} not in the {entity} wire model")
     return Table(name, key or KEYS[entity], tuple(field for field in fields if field not in without))
 
 
-_TABLES: dict[str, Table] = {
+#: Where each kind of pulled record is stored.
+PULLED_TABLES: dict[str, Table] = {
     "site": _table("sites", "site"),
     "inspection": _table("inspections", "inspection"),
     "answer": _table("answers", "answer"),
@@ -115,7 +119,7 @@ def _apply_one(store: Store, record: dict[str, Any], done: Applied, *, from_park
         put_setting(store, PULLED_OFFICE, fields)
         done.upserted += 1
         return True
-    table = _TABLES.get(entity)
+    table = PULLED_TABLES.get(entity)
     if table is None:
         log.warning("pulled record of unknown kind %r (%s) ignored", entity, entity_id)
         done.skipped += 1

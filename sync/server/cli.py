@@ -18,7 +18,7 @@ from sync.protocol import ADMIN, ROLES
 
 from .accounts import AccountError, add_user, list_users, revoke_user
 from .config import ServerSettings
-from .storage import Storage
+from .storage import DatabaseRefused, Storage
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,13 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {"database_url": args.database_url} if args.database_url else {}
     settings = ServerSettings(data_dir=args.data, **overrides)
-    if command == "serve":
-        return _serve(settings, args.host, args.port)
-    storage = Storage(settings)
+    try:
+        if command == "serve":
+            return _serve(settings, args.host, args.port)
+        storage = Storage(settings)
+    except DatabaseRefused as exc:
+        print(f"数据库不能使用：{exc}", file=sys.stderr)
+        return 1
     try:
         if command == "user":
             return _user(storage, args)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync.hlc import SERVER_NODE, Hlc, wall_ms
@@ -24,6 +24,11 @@ from .tables import SCHEMA_VERSION, counters, metadata, server_meta
 log = logging.getLogger(__name__)
 
 FEED = "feed"
+
+
+class DatabaseRefused(RuntimeError):
+    """The database does not fit this server (made by a newer one, or by an older one that lacks
+    columns this one stores); no record in it was touched."""
 
 
 def utc_now() -> datetime:
@@ -41,7 +46,8 @@ class Storage:
     """One endpoint's database and photo folder.
 
     :param settings: ``settings.database()`` names the database; created and checked on open.
-    :raises RuntimeError: when the database was made by a newer server version.
+    :raises DatabaseRefused: the database was made by a newer server version, or lacks a column
+        this server stores (made by an older one: the server has no migrations yet).
     """
 
     def __init__(self, settings: ServerSettings):
@@ -70,10 +76,14 @@ class Storage:
 
     def _prepare(self) -> None:
         metadata.create_all(self.engine)
+        missing = _missing_columns(self.engine)
+        if missing:
+            raise DatabaseRefused(f"server database {self.settings.database()} lacks columns this server stores: "
+                               f"{', '.join(missing)}; it was made by an older server and needs migrating")
         with self.write() as conn:
             found = conn.execute(select(server_meta.c.value).where(server_meta.c.key == "schema_version")).scalar()
             if found is not None and int(found) > SCHEMA_VERSION:
-                raise RuntimeError(f"server database schema {found} is newer than this server ({SCHEMA_VERSION})")
+                raise DatabaseRefused(f"server database schema {found} is newer than this server ({SCHEMA_VERSION})")
         for statement in (
             insert(server_meta).values(key="schema_version", value=str(SCHEMA_VERSION)),
             insert(counters).values(name=FEED, value=0),
@@ -83,6 +93,17 @@ class Storage:
                     conn.execute(statement)
             except IntegrityError:
                 pass
+
+
+def _missing_columns(engine: Engine) -> list[str]:
+    """``table.column`` of each column the schema has and the database does not, e.g. a field added
+    to a wire model (``create_all`` creates missing tables, never missing columns)."""
+    inspector = inspect(engine)
+    missing = []
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
+    return missing
 
 
 def next_numbers(conn: Connection, count: int, name: str = FEED) -> range:

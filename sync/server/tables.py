@@ -18,6 +18,7 @@ import types
 import typing
 from datetime import date, datetime
 
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -45,39 +46,54 @@ Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
 Time = DateTime(timezone=True)
 
 SCHEMA_VERSION = 1
-#: The column type of a wire field's value type; any other (a list, the office's settings) is JSON.
+#: The column type of a wire field's value type (lists and models, e.g. the office's settings, are JSON).
 _SQL_TYPES: dict[type, TypeEngine | type[TypeEngine]] = {
     str: String, int: Integer, float: Float, bool: Boolean, date: Date, datetime: Time,
 }
 
 
-def _value_type(annotation: typing.Any) -> tuple[typing.Any, bool]:
-    """The plain type under a field's annotation, and whether the field may be ``None``:
-    ``Lat | None`` → ``(float, True)``, ``Literal["一般", "重大"]`` → ``(str, False)``."""
-    optional = False
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        others = [a for a in typing.get_args(annotation) if a is not type(None)]
-        optional = len(others) < len(typing.get_args(annotation))
-        (annotation,) = others
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if typing.get_origin(annotation) is typing.Literal:
-        annotation = type(typing.get_args(annotation)[0])
-    return annotation, optional
+def _column(where: str, annotation: typing.Any, *, index: bool) -> Column:
+    """The column of one wire field: NOT NULL unless the field may be ``None``, never autoincrement
+    (every value comes from the wire). ``Lat | None`` is a nullable Float, ``Literal["一般", "重大"]``
+    a String.
+
+    :param where: ``entity.field``, e.g. ``hazard.deadline``.
+    :raises TypeError: the field's type has no column type here (add it to ``_SQL_TYPES``).
+    """
+    value_type, args = annotation, typing.get_args(annotation)
+    optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args
+    if optional:
+        others = [a for a in args if a is not type(None)]
+        value_type = others[0] if len(others) == 1 else annotation
+    if typing.get_origin(value_type) is typing.Annotated:
+        value_type = typing.get_args(value_type)[0]
+    if typing.get_origin(value_type) is typing.Literal:
+        kinds = {type(v) for v in typing.get_args(value_type)}
+        value_type = kinds.pop() if len(kinds) == 1 else value_type
+    if typing.get_origin(value_type) in (list, dict) or (
+            isinstance(value_type, type) and issubclass(value_type, BaseModel)):
+        column_type: typing.Any = Json
+    elif value_type in _SQL_TYPES:
+        column_type = _SQL_TYPES[value_type]
+    else:
+        raise TypeError(f"{where}: no column type for {annotation!r}")
+    name = where.partition(".")[2]
+    return Column(name, column_type, nullable=optional, index=index, autoincrement=False)
 
 
 def _wire_table(name: str, entity: str, *extra: Column, key: tuple[str, ...] | None = None,
                 indexed: tuple[str, ...] = ()) -> Table:
-    """A table with a column for each field of the entity's wire model (NOT NULL unless the field
-    may be ``None``; never autoincrement: every value comes from the wire) and the ``extra`` columns.
+    """A table with a column for each field of the entity's wire model and the ``extra`` columns.
 
     :param key: the primary key when it is not the entity's key, e.g. ``("id", "version")``.
+    :param indexed: fields to index, e.g. ``("site_id",)``.
     """
-    columns = []
-    for field, info in RECORD_FIELDS[entity].model_fields.items():
-        value_type, optional = _value_type(info.annotation)
-        columns.append(Column(field, _SQL_TYPES.get(value_type, Json), nullable=optional,
-                              index=field in indexed, autoincrement=False))
+    fields = RECORD_FIELDS[entity].model_fields
+    unknown = set(indexed) - set(fields)
+    if unknown:
+        raise ValueError(f"{name}: no field {sorted(unknown)} to index in the {entity} wire model")
+    columns = [_column(f"{entity}.{field}", info.annotation, index=field in indexed)
+               for field, info in fields.items()]
     return Table(name, metadata, *columns, *extra, PrimaryKeyConstraint(*(key or KEYS[entity])))
 
 

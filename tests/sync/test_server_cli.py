@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,10 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sync_support import PASSWORD, jpeg, png, sha
+from sync_support import PASSWORD, jpeg, png, settings_for, sha
 
 from checklists.loader import SHIPPED_DIR
 from sync.server.cli import main
+from sync.server.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,3 +200,14 @@ def test_dump_reports_a_photo_file_damaged_on_disk(server):
     done = run("--data", str(server.settings.data_dir), "dump")
     [photo] = [json.loads(line) for line in done.stdout.splitlines() if '"entity":"photo"' in line]
     assert photo["file_ok"] is False
+
+
+def test_a_database_lacking_a_column_this_server_stores_is_refused_naming_it(tmp_path, monkeypatch, capsys):
+    Storage(settings_for(tmp_path)).close()
+    with sqlite3.connect(tmp_path / "anxun-server.db") as db:  # as an older server made it
+        db.execute("ALTER TABLE hazards DROP COLUMN listed")
+
+    code, out, err = cli(monkeypatch, capsys, "--data", str(tmp_path), "user", "list")
+
+    assert code == 1 and out == ""
+    assert "hazards.listed" in err and "older server" in err
