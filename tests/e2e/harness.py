@@ -7,6 +7,7 @@ controls by role and accessible name (see ``FlutterPage``).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import socket
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -44,7 +47,19 @@ ALLOWED_FAILURES = re.compile(
     r"|^https://cdn\.jsdelivr\.net/npm/@rive-app/flutter-native-wasm@[0-9.]+/wasm/rive_native\.(?:js|wasm)$"
 )
 
+#: Share of dark pixels below which a screenshot is Flet's startup screen ("Working..." and a
+#: spinner on the page colour, ~0.1 %), not a screen of the app (its title bar alone is ~5 %).
+STARTUP_INK = 0.01
+#: How long a loaded page may take to be drawn before its screenshot fails the test.
+PAINT_TIMEOUT_S = 20.0
+
 T = TypeVar("T")
+
+
+def ink(png: bytes) -> float:
+    """Share of a screenshot's pixels darker than light grey."""
+    image = Image.open(io.BytesIO(png)).convert("L")
+    return sum(image.histogram()[:200]) / (image.width * image.height)
 
 
 # -- waiting -----------------------------------------------------------------------------------
@@ -309,9 +324,19 @@ class FlutterPage:
         return box
 
     def shot(self, name: str) -> Path:
+        """Save a screenshot once the screen is drawn.
+
+        Chromium without a GPU may draw a freshly loaded page seconds after its semantics tree
+        (what the tests wait on) is complete; until then the canvas still shows Flet's startup
+        screen, which is no picture of the screen named.
+        """
         self.n += 1
         self.shots.mkdir(parents=True, exist_ok=True)
         path = self.shots / f"{self.n:02d}-{name}.png"
         self.page.wait_for_timeout(150)  # let the last frame paint
-        self.page.screenshot(path=str(path))
+        deadline = time.monotonic() + PAINT_TIMEOUT_S
+        while ink(png := self.page.screenshot()) < STARTUP_INK and time.monotonic() < deadline:
+            self.page.wait_for_timeout(200)
+        path.write_bytes(png)
+        assert ink(png) >= STARTUP_INK, f"{path.name}: still Flet's startup screen after {PAINT_TIMEOUT_S:.0f} s"
         return path
