@@ -7,7 +7,8 @@
 The subset covers ASCII, Latin-1, general punctuation, CJK symbols and
 punctuation, fullwidth forms, all of GB2312 (symbol rows and the 6763 hanzi),
 plus every non-ASCII character found in the repo's *.py / *.yaml files under
-app/, checklists/ and sync/, so any UI string renders.  Hinting is removed and
+app/, checklists/ and sync/, so any UI string renders.  Superscripts the source
+lacks (⁰ ⁴-⁹ ⁺ ⁻, as in 10⁻⁷ cm/s) are drawn from the Bold face's digits.  Hinting is removed and
 vertical-layout tables dropped to keep the file small.  Re-runnable: the
 output is rebuilt from scratch each time.
 
@@ -24,6 +25,9 @@ import sys
 from pathlib import Path
 
 from fontTools import subset
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.pens.t2CharStringPen import T2CharStringPen
+from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTCollection, TTFont
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,6 +46,13 @@ SOURCES = {
     ],
 }
 LICENSE_SRC = Path("/usr/share/doc/fonts-noto-cjk/copyright")
+#: Superscripts Noto Sans CJK lacks (a checklist hint reads "10⁻⁷ cm/s"), each drawn from a glyph
+#: of the Bold face, scaled and raised to match the source's own ² (Bold, so that the smaller
+#: strokes weigh like the designed ¹²³).
+SUPERSCRIPTS = {
+    "⁰": "0", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9", "⁺": "+",
+    "⁻": "\u2212",  # from the minus sign, not the hyphen
+}
 # Tables not needed for horizontal UI text / Pillow rendering.
 DROP_TABLES = ["BASE", "VORG", "vhea", "vmtx", "DSIG", "JSTF", "MATH", "meta"]
 
@@ -91,6 +102,7 @@ def wanted_chars() -> tuple[set[str], dict[str, int]]:
         (0x20, 0x7E),      # ASCII
         (0xA0, 0xFF),      # Latin-1 (°, ×, ·, ±)
         (0x2000, 0x206F),  # general punctuation (— … “ ” ‰ ※)
+        (0x2070, 0x207B),  # superscripts (10⁻⁷; those the source lacks are drawn, see SUPERSCRIPTS)
         (0x2100, 0x214F),  # letterlike (℃ №)
         (0x2190, 0x2199),  # arrows
         (0x2460, 0x2473),  # ①-⑳
@@ -139,7 +151,56 @@ def rename(font: TTFont, weight: str) -> None:
                 setattr(top, attr, value)
 
 
-def build(weight: str, src: Path, chars: set[str]) -> tuple[Path, int, int, int]:
+def bounds(font: TTFont, glyph: str) -> tuple[float, float, float, float]:
+    pen = BoundsPen(font.getGlyphSet())
+    font.getGlyphSet()[glyph].draw(pen)
+    assert pen.bounds is not None, glyph
+    return pen.bounds
+
+
+def add_superscripts(font: TTFont, drawn_from: TTFont) -> set[str]:
+    """Add the ``SUPERSCRIPTS`` that ``font`` (a CID-keyed subset) has no glyph for.
+
+    :returns: the characters added.
+    """
+    cmap = font.getBestCmap()
+    wanted = [c for c in sorted(SUPERSCRIPTS) if ord(c) not in cmap]
+    if not wanted:
+        return set()
+    # The source's ² against its 2: how much smaller and how high a superscript sits.
+    x0, y0, x1, y1 = bounds(font, cmap[ord("2")])
+    sx0, sy0, sx1, sy1 = bounds(font, cmap[0xB2])
+    scale, rise = (sy1 - sy0) / (y1 - y0), sy0 - y0 * (sy1 - sy0) / (y1 - y0)
+    advance = font["hmtx"][cmap[0xB2]][0]
+    top = font["CFF "].cff.topDictIndex[0]
+    strings, fd_index = top.CharStrings, top.FDSelect[top.charset.index(cmap[0xB2])]
+    private = top.FDArray[fd_index].Private
+    used = {int(name[3:]) for name in top.charset if name.startswith("cid")}
+    free_cids = (cid for cid in range(1, 65535) if cid not in used)
+    source_cmap, source_glyphs = drawn_from.getBestCmap(), drawn_from.getGlyphSet()
+    for char in wanted:
+        base = source_cmap[ord(SUPERSCRIPTS[char])]
+        bx0, _, bx1, _ = bounds(drawn_from, base)
+        shift = (advance - scale * (bx1 - bx0)) / 2 - scale * bx0  # centred in the superscript's width
+        pen = T2CharStringPen(advance - private.nominalWidthX, source_glyphs)
+        source_glyphs[base].draw(TransformPen(pen, (scale, 0, 0, scale, shift, rise)))
+        charstring = pen.getCharString(private=private, globalSubrs=strings.globalSubrs)
+        name = f"cid{next(free_cids):05d}"
+        strings.charStringsIndex.append(charstring)
+        strings.charStrings[name] = len(strings.charStringsIndex) - 1
+        top.charset.append(name)
+        top.FDSelect.append(fd_index)
+        font["hmtx"][name] = (advance, round(shift + scale * bx0))
+        font.setGlyphOrder([*font.getGlyphOrder(), name])
+        for table in font["cmap"].tables:
+            if table.isUnicode():
+                table.cmap[ord(char)] = name
+    font["maxp"].numGlyphs = len(font.getGlyphOrder())
+    return set(wanted)
+
+
+def build(weight: str, src: Path, chars: set[str], bold: Path | None) -> tuple[Path, int, int, int]:
+    """:param bold: the Bold source the missing superscripts are drawn from (None: not added)."""
     font = find_sc_font(src)
     cmap = font.getBestCmap()
     unicodes = sorted(ord(c) for c in chars)
@@ -162,6 +223,9 @@ def build(weight: str, src: Path, chars: set[str]) -> tuple[Path, int, int, int]
     subsetter = subset.Subsetter(options=options)
     subsetter.populate(unicodes=[u for u in unicodes if u in cmap])
     subsetter.subset(font)
+    if bold is not None:
+        added = add_superscripts(font, find_sc_font(bold))
+        missing = [u for u in missing if chr(u) not in added]
     rename(font, weight)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / out_name(weight)
@@ -216,7 +280,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: no Noto Sans CJK {weight} source found; install fonts-noto-cjk "
                       f"(apt-get install fonts-noto-cjk) or pass --source", file=sys.stderr)
                 return 1
-        out, glyphs, covered, missing = build(weight, src, chars)
+        bold = args.bold_source or next((p for p in SOURCES["Bold"] if p.is_file()), None)
+        if bold is None:
+            print("warning: no Noto Sans CJK Bold source: superscripts such as ⁻⁷ are left out",
+                  file=sys.stderr)
+        out, glyphs, covered, missing = build(weight, src, chars, bold)
         size = out.stat().st_size
         print(f"{out.relative_to(REPO)}: {glyphs} glyphs, {covered} code points mapped "
               f"({missing} requested not in source), {size:,} bytes ({size / 1e6:.2f} MB)")

@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import flet as ft
@@ -16,6 +17,8 @@ from flet.messaging.session import Session
 from fontTools.ttLib import TTFont
 
 from app.ui import theme
+from checklists import load_file
+from checklists.loader import SHIPPED_DIR
 from tests.ui_session import BrowserStandIn, run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,6 +68,34 @@ def test_bundled_font_has_every_chinese_character_of_the_screens_and_checklists(
     assert not missing, ("characters the bundled font cannot draw (boxes on screen): "
                          + ", ".join(f"{ch} ({where})" for ch, where in sorted(missing.items()))
                          + " — run python scripts/build_font.py")
+
+
+def checklist_strings(value: object, where: str) -> Iterator[tuple[str, str]]:
+    """(where, text) of every string in a checklist's data, e.g. ``("hw_storage.yaml HW-05", "…10⁻⁷…")``."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        inner = f"{where} {value['id']}" if isinstance(value.get("id"), str) else where
+        for child in value.values():
+            yield from checklist_strings(child, inner)
+    elif isinstance(value, list):
+        for child in value:
+            yield from checklist_strings(child, where)
+
+
+def test_bundled_font_draws_every_character_of_every_checklist_version() -> None:
+    cmap = TTFont(str(theme.ASSETS_DIR / theme.font_file())).getBestCmap()
+    files = sorted(SHIPPED_DIR.glob("*.yaml")) + sorted((SHIPPED_DIR / "archive").glob("*.yaml"))
+    missing: dict[str, str] = {}
+    for path in files:
+        data = load_file(path).model_dump(mode="json", by_alias=True)
+        for where, text in checklist_strings(data, path.name):
+            for ch in text:
+                if ord(ch) > 0x7E and ord(ch) not in cmap:
+                    missing.setdefault(ch, where)
+    listed = ", ".join(f"{ch} U+{ord(ch):04X} ({where})" for ch, where in sorted(missing.items()))
+    assert not missing, (f"characters a checklist shows that the bundled font cannot draw (boxes on screen): {listed}"
+                         " — run python scripts/build_font.py")
 
 
 def test_web_page_leaves_the_font_to_the_manifest_and_a_native_page_loads_it() -> None:
