@@ -55,7 +55,11 @@ class Storage:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = _engine(settings.database())
         self.files = PhotoFiles(settings.photos_dir())
-        self._prepare()
+        try:
+            self._prepare()
+        except DatabaseRefused:
+            self.engine.dispose()
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -78,12 +82,14 @@ class Storage:
         metadata.create_all(self.engine)
         missing = _missing_columns(self.engine)
         if missing:
-            raise DatabaseRefused(f"server database {self.settings.database()} lacks columns this server stores: "
-                               f"{', '.join(missing)}; it was made by an older server and needs migrating")
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise DatabaseRefused(f"server database {where} lacks columns this server stores: "
+                                  f"{', '.join(missing)}; it was made by an older server and needs migrating")
         with self.write() as conn:
             found = conn.execute(select(server_meta.c.value).where(server_meta.c.key == "schema_version")).scalar()
             if found is not None and int(found) > SCHEMA_VERSION:
-                raise DatabaseRefused(f"server database schema {found} is newer than this server ({SCHEMA_VERSION})")
+                raise DatabaseRefused(f"server database schema {found} is newer than this server "
+                                      f"({SCHEMA_VERSION})")
         for statement in (
             insert(server_meta).values(key="schema_version", value=str(SCHEMA_VERSION)),
             insert(counters).values(name=FEED, value=0),

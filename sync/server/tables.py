@@ -52,13 +52,13 @@ _SQL_TYPES: dict[type, TypeEngine | type[TypeEngine]] = {
 }
 
 
-def _column(where: str, annotation: typing.Any, *, index: bool) -> Column:
+def _column(entity: str, field: str, annotation: typing.Any, *, index: bool) -> Column:
     """The column of one wire field: NOT NULL unless the field may be ``None``, never autoincrement
     (every value comes from the wire). ``Lat | None`` is a nullable Float, ``Literal["一般", "重大"]``
     a String.
 
-    :param where: ``entity.field``, e.g. ``hazard.deadline``.
-    :raises TypeError: the field's type has no column type here (add it to ``_SQL_TYPES``).
+    :raises TypeError: the field's type has no column type here (add it to ``_SQL_TYPES``), e.g.
+        ``hazard.cost: no column type for <class 'decimal.Decimal'>``.
     """
     value_type, args = annotation, typing.get_args(annotation)
     optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and type(None) in args
@@ -76,9 +76,8 @@ def _column(where: str, annotation: typing.Any, *, index: bool) -> Column:
     elif value_type in _SQL_TYPES:
         column_type = _SQL_TYPES[value_type]
     else:
-        raise TypeError(f"{where}: no column type for {annotation!r}")
-    name = where.partition(".")[2]
-    return Column(name, column_type, nullable=optional, index=index, autoincrement=False)
+        raise TypeError(f"{entity}.{field}: no column type for {annotation!r}")
+    return Column(field, column_type, nullable=optional, index=index, autoincrement=False)
 
 
 def _wire_table(name: str, entity: str, *extra: Column, key: tuple[str, ...] | None = None,
@@ -92,7 +91,7 @@ def _wire_table(name: str, entity: str, *extra: Column, key: tuple[str, ...] | N
     unknown = set(indexed) - set(fields)
     if unknown:
         raise ValueError(f"{name}: no field {sorted(unknown)} to index in the {entity} wire model")
-    columns = [_column(f"{entity}.{field}", info.annotation, index=field in indexed)
+    columns = [_column(entity, field, info.annotation, index=field in indexed)
                for field, info in fields.items()]
     return Table(name, metadata, *columns, *extra, PrimaryKeyConstraint(*(key or KEYS[entity])))
 
