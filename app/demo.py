@@ -243,7 +243,7 @@ def _move_on(device: Device, rng: random.Random, hazard_id: str, budget: list[in
         data = _jpeg(rng) if budget[0] > 0 else None
         budget[0] -= 1 if data else 0
         reviewer = device.settings.current().inspector_name or "演示网格员"
-        device.hazards.review(hazard_id, reviewer=reviewer, passed=passed, note=rng.choice(NOTES),
+        device.reviews.record(hazard_id, reviewer=reviewer, passed=passed, note=rng.choice(NOTES),
                               photos=[data] if data else [])
         added.reviews += 1
 

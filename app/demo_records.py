@@ -68,7 +68,7 @@ def seed_demo_records(device: Device, *, today: date | None = None) -> int:
     closed = on(30).hazards.create(site_id=rental.id, description="电动自行车在楼道内充电", location="3 楼走道",
                                    rect_unit="房东 李梅", requirement="禁止楼道内充电", photos=[_photo((70, 70, 140))])
     on(26).hazards.transition(closed.id, AWAITING_REVIEW)
-    on(25).hazards.review(closed.id, reviewer=REVIEWER, passed=True, note="已清理，张贴禁止充电告示",
+    on(25).reviews.record(closed.id, reviewer=REVIEWER, passed=True, note="已清理，张贴禁止充电告示",
                           photos=[_photo((60, 140, 60))])
     # 疑似重大, open, not yet due.
     on(2).hazards.create(site_id=rental.id, severity=MAJOR, description="用泡沫夹芯彩钢板分隔出租房间",

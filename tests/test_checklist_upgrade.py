@@ -95,7 +95,7 @@ def test_a_schema_5_store_upgrades_in_one_migration_keeping_every_row(tmp_path: 
     assert applied_versions(store.conn) == [v for v, _, _ in MIGRATIONS] and MIGRATIONS[-1][0] == 8
     h1 = device.hazards.get("h1")
     assert (h1.source, h1.deadline, h1.deadline_chosen, h1.element_items) == ("checklist", date(2026, 12, 20), True, [])
-    assert [r.note for r in device.hazards.reviews("h2")] == ["仍有飞线"]
+    assert [r.note for r in device.reviews.of("h2")] == ["仍有飞线"]
     # the hazards' search indexes still point at the same rows
     assert [h.id for h in device.hazards.ledger(device_filter(text="飞线充电"))] == ["h2"]
     assert [h.id for h in device.hazards.ledger(device_filter(text="住人"))] == ["h1"]

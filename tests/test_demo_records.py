@@ -19,7 +19,7 @@ def test_demo_records_hold_every_status_and_one_overdue_hazard(tmp_path):
         assert [h.overdue for h in ledger].count(True) == 1 and ledger[0].overdue  # listed first
         assert "重大" in {h.severity for h in ledger}
         closed = next(h for h in ledger if h.status == "已销号")
-        assert len(device.hazards.reviews(closed.id)[0].photo_shas) == 1
+        assert len(device.reviews.of(closed.id)[0].photo_shas) == 1
         assert seed_demo_records(device) == 0
         assert len(device.hazards.ledger()) == 5
     finally:

@@ -62,14 +62,14 @@ def test_a_chosen_deadline_and_a_rewritten_description_come_back_too(device, sit
 def test_an_answer_cannot_withdraw_a_hazard_already_in_rectification_or_reviewed(device, site):
     inspection, hazard = a_hazard(device, site)
     device.hazards.transition(hazard.id, "待复查")  # 当场整改
-    device.hazards.review(hazard.id, reviewer="李四", passed=False, note="仍有杂物堆放")
+    device.reviews.record(hazard.id, reviewer="李四", passed=False, note="仍有杂物堆放")
     for withdraw in (False, True):
         with pytest.raises(HazardUnderway) as caught:
             device.inspections.answer(inspection.id, "A1", "否", withdraw=withdraw)
         assert hazard.description in caught.value.message and "整改" in caught.value.message
     state = device.inspections.state(inspection.id)
     assert state.answers["A1"].value == "是" and state.hazards["A1"].status == "整改中"
-    assert len(device.hazards.reviews(hazard.id)) == 1
+    assert len(device.reviews.of(hazard.id)) == 1
 
 
 # --- 2. a hand-recorded hazard: created on save, deletable in a draft --------------------------
@@ -101,11 +101,11 @@ def test_a_pass_needs_a_photo_and_a_fail_needs_a_reason(device, site):
     _, hazard = a_hazard(device, site)
     to_review(device, hazard.id)
     with pytest.raises(ReviewRefused, match="复查合格需要至少一张复查照片"):
-        device.hazards.review(hazard.id, reviewer="张三", passed=True)
+        device.reviews.record(hazard.id, reviewer="张三", passed=True)
     with pytest.raises(ReviewRefused, match="复查不合格请填写复查意见"):
-        device.hazards.review(hazard.id, reviewer="张三", passed=False, note="  ")
-    assert device.hazards.reviews(hazard.id) == []
-    assert device.hazards.review(hazard.id, reviewer="张三", passed=False, note="仍有纸箱").status == "整改中"
+        device.reviews.record(hazard.id, reviewer="张三", passed=False, note="  ")
+    assert device.reviews.of(hazard.id) == []
+    assert device.reviews.record(hazard.id, reviewer="张三", passed=False, note="仍有纸箱").status == "整改中"
 
 
 def test_the_finder_of_a_suspected_major_hazard_cannot_close_it_whatever_name_is_typed(device, site):
@@ -113,13 +113,13 @@ def test_the_finder_of_a_suspected_major_hazard_cannot_close_it_whatever_name_is
     _, hazard = a_hazard(device, site, severity="重大")
     to_review(device, hazard.id)
     with pytest.raises(ReviewRefused, match="不能由发现人本人复查销号"):
-        device.hazards.review(hazard.id, reviewer="李四", passed=True, photos=[jpeg_bytes()])
+        device.reviews.record(hazard.id, reviewer="李四", passed=True, photos=[jpeg_bytes()])
     # signed in under another account, the number in 设置 still says who holds the device
     put_setting(device.store, "sync.credentials", {"server": "https://x", "user": "lisi", "token": "t"})
     with pytest.raises(ReviewRefused):
-        device.hazards.review(hazard.id, reviewer="李四", passed=True, photos=[jpeg_bytes()])
+        device.reviews.record(hazard.id, reviewer="李四", passed=True, photos=[jpeg_bytes()])
     device.settings.update(inspector_id="WG-0008")
-    closed = device.hazards.review(hazard.id, reviewer="李四", passed=True, photos=[jpeg_bytes()])
+    closed = device.reviews.record(hazard.id, reviewer="李四", passed=True, photos=[jpeg_bytes()])
     assert closed.status == "已销号"
 
 
@@ -179,7 +179,7 @@ def test_the_ledger_lists_overdue_then_suspected_major_then_by_deadline_and_clos
 
     closed = hazard("已销号的", days=1)
     device.hazards.transition(closed, "待复查")
-    device.hazards.review(closed, reviewer="张三", passed=True, photos=[jpeg_bytes()])
+    device.reviews.record(closed, reviewer="张三", passed=True, photos=[jpeg_bytes()])
     soon = hazard("一般，三天后到期", days=3)
     overdue = hazard("一般，明天到期", days=1)
     major = hazard("疑似重大，二十天后到期", severity="重大", days=20)

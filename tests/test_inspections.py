@@ -173,7 +173,7 @@ def test_rating_turns_red_when_overdue_and_blue_once_closed(device, site, calend
     calendar.today = date(2026, 12, 7)
     assert device.signoff.summary(inspection.id).rating.label == "红（逾期）"
     device.hazards.transition(hazard.id, "待复查")
-    device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
+    device.reviews.record(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
     assert device.signoff.summary(inspection.id).rating.colour == "蓝"
 
 

@@ -226,7 +226,7 @@ def test_a_closed_element_no_longer_counts(device, crowded):
     state = answer(device, inspection.id, E1="是", E2="是", E3="是")
     fixed = state.hazards["E3"]
     device.hazards.transition(fixed.id, "待复查")
-    device.hazards.review(fixed.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
+    device.reviews.record(fixed.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
     assert answer(device, inspection.id, E4="否").combined == []  # the next answer recounts
 
 

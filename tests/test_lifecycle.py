@@ -73,12 +73,12 @@ def test_full_lifecycle_through_review(device, site):
     assert hazard.status == PENDING
     assert device.hazards.transition(hazard.id, RECTIFYING).status == RECTIFYING
     assert device.hazards.transition(hazard.id, AWAITING_REVIEW).status == AWAITING_REVIEW
-    failed = device.hazards.review(hazard.id, reviewer="张三", passed=False, note="仍有堆物")
+    failed = device.reviews.record(hazard.id, reviewer="张三", passed=False, note="仍有堆物")
     assert failed.status == RECTIFYING and failed.closed_at is None
     device.hazards.transition(hazard.id, AWAITING_REVIEW)
-    closed = device.hazards.review(hazard.id, reviewer="张三", passed=True, note="已清理", photos=[jpeg_bytes()])
+    closed = device.reviews.record(hazard.id, reviewer="张三", passed=True, note="已清理", photos=[jpeg_bytes()])
     assert closed.status == CLOSED and closed.closed_at is not None
-    reviews = device.hazards.reviews(hazard.id)
+    reviews = device.reviews.of(hazard.id)
     assert [r.passed for r in reviews] == [False, True]
     assert reviews[1].reviewer == "张三"
 
@@ -99,15 +99,15 @@ def test_closing_without_a_review_is_refused(device, site):
 def test_review_before_rectification_is_refused(device, site):
     _, hazard = _hazard(device, site)
     with pytest.raises(IllegalTransition) as caught:
-        device.hazards.review(hazard.id, reviewer="张三", passed=True)
+        device.reviews.record(hazard.id, reviewer="张三", passed=True)
     assert "待整改" in caught.value.message
-    assert device.hazards.reviews(hazard.id) == []
+    assert device.reviews.of(hazard.id) == []
 
 
 def test_closed_hazard_cannot_move_or_take_photos(device, site):
     _, hazard = _hazard(device, site)
     device.hazards.transition(hazard.id, AWAITING_REVIEW)
-    device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
+    device.reviews.record(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes()])
     for status in (PENDING, RECTIFYING, AWAITING_REVIEW):
         with pytest.raises(IllegalTransition):
             device.hazards.transition(hazard.id, status)
@@ -146,7 +146,7 @@ def test_reviewer_is_required(device, site):
     _, hazard = _hazard(device, site)
     device.hazards.transition(hazard.id, AWAITING_REVIEW)
     with pytest.raises(InvalidAnswer):
-        device.hazards.review(hazard.id, reviewer=" ", passed=True)
+        device.reviews.record(hazard.id, reviewer=" ", passed=True)
     assert device.hazards.get(hazard.id).status == AWAITING_REVIEW
 
 

@@ -178,8 +178,8 @@ def test_review_photos_attach_to_the_review(device, site):
     inspection = device.inspections.start(site.id, "sample")
     hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
     device.hazards.transition(hazard.id, "待复查")
-    device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes(colour=(10, 200, 10))])
-    (review,) = device.hazards.reviews(hazard.id)
+    device.reviews.record(hazard.id, reviewer="张三", passed=True, photos=[jpeg_bytes(colour=(10, 200, 10))])
+    (review,) = device.reviews.of(hazard.id)
     assert len(review.photo_shas) == 1 and device.evidence.photo_path(review.photo_shas[0]).exists()
 
 
@@ -188,8 +188,8 @@ def test_refused_review_photo_records_no_review(device, site):
     hazard = device.inspections.answer(inspection.id, "A1", "是").hazards["A1"]
     device.hazards.transition(hazard.id, "待复查")
     with pytest.raises(PhotoError):
-        device.hazards.review(hazard.id, reviewer="张三", passed=True, photos=[b"junk"])
-    assert device.hazards.reviews(hazard.id) == [] and device.hazards.get(hazard.id).status == "待复查"
+        device.reviews.record(hazard.id, reviewer="张三", passed=True, photos=[b"junk"])
+    assert device.reviews.of(hazard.id) == [] and device.hazards.get(hazard.id).status == "待复查"
 
 
 def test_export_snapshot_while_writing_and_import(device, site, tmp_path):

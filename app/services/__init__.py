@@ -5,7 +5,8 @@ one ``Device`` (``context.py``):
     device.inspections    start, resume, answers          (inspections.py, raised.py,
                                                            inspection_state.py)
     device.signoff        summary, signature, completion  (signoff.py)
-    device.hazards        ledger, edits, lifecycle, 复查   (hazards.py)
+    device.hazards        ledger, edits, lifecycle        (hazards.py)
+    device.reviews        复查: record, list              (reviews.py)
     device.evidence       photos                          (evidence.py)
     device.settings       app settings                    (settings.py)
     device.office         the office's decisions, role    (office.py)

@@ -32,6 +32,7 @@ from .evidence import Evidence
 from .hazards import Hazards
 from .inspections import Inspections
 from .office import Office
+from .reviews import Reviews
 from .settings import Settings
 from .signoff import Signoff
 from .sites import Sites
@@ -67,6 +68,7 @@ class Device:
         self.inspections = Inspections(self)
         self.signoff = Signoff(self)
         self.hazards = Hazards(self)
+        self.reviews = Reviews(self)
         self.evidence = Evidence(self)
         self.settings = Settings(self)
         self.sync = SyncState(self)

@@ -38,7 +38,7 @@ async def build_detail(ui: AppUI, hazard_id: str, *, photo_size: int = 160) -> f
     """
     device = ui.device
     h = await ui.call(device.hazards.get, hazard_id)
-    reviews = await ui.call(device.hazards.reviews, hazard_id)
+    reviews = await ui.call(device.reviews.of, hazard_id)
     err = W.error_text()
 
     col: list[ft.Control] = [*await _facts(ui, h, photo_size)]
@@ -152,7 +152,7 @@ async def _review_form(ui: AppUI, h: HazardRow, err: ft.Text) -> list[ft.Control
 
     async def review(passed: bool) -> None:
         try:
-            await ui.call(device.hazards.review, hazard_id, reviewer=reviewer.value or "", passed=passed,
+            await ui.call(device.reviews.record, hazard_id, reviewer=reviewer.value or "", passed=passed,
                           note=note.value or "", photos=list(draft.photos))
         except AnXunError as exc:
             err.value, err.visible = message_for(exc), True

@@ -90,7 +90,7 @@ def act(device, op: tuple) -> None:
                 actions = device.hazards.actions(hazard)
                 if device.hazards.get(hazard).status != "待复查" and actions:
                     device.hazards.transition(hazard, actions[-1][0])
-            device.hazards.review(hazard, reviewer="李四", passed=args[1], note="复查")
+            device.reviews.record(hazard, reviewer="李四", passed=args[1], note="复查")
         elif kind == "photo" and (hazard := pick(hazards, args[0])):
             c = next(colours)
             device.evidence.add_to_hazard(hazard, jpeg((64, 48), (c * 37 % 256, c * 11 % 256, 90)))

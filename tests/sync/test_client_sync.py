@@ -126,11 +126,11 @@ def test_another_devices_hazard_arrives_with_its_photo_thumbnail_and_a_review_on
     full = b.sync.fetch_photo(sha)  # full size on demand
     assert full.read_bytes() == a.evidence.photo_path(sha).read_bytes()
 
-    b.hazards.review(hazard.id, reviewer="李四", passed=True, note="已清理", photos=[jpeg((640, 480))])
+    b.reviews.record(hazard.id, reviewer="李四", passed=True, note="已清理", photos=[jpeg((640, 480))])
     b.sync.run(30)
     a.sync.run(30)
     assert a.hazards.get(hazard.id).status == "已销号"
-    assert [r.reviewer for r in a.hazards.reviews(hazard.id)] == ["李四"]
+    assert [r.reviewer for r in a.reviews.of(hazard.id)] == ["李四"]
     assert device_records(a) == device_records(b) == server_records(server)
 
 

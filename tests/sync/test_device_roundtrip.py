@@ -45,7 +45,7 @@ def inspect_on_the_device(device, site):
     device.signoff.complete(inspection.id)
     device.hazards.transition(blocked.id, "整改中")
     device.hazards.transition(blocked.id, "待复查")
-    device.hazards.review(blocked.id, reviewer="李四", passed=True, note="已清理",
+    device.reviews.record(blocked.id, reviewer="李四", passed=True, note="已清理",
                            photos=[jpeg(size=(640, 480), colour=(20, 90, 160))])
     return inspection.id
 
