@@ -10,7 +10,8 @@ one ``Device`` (``context.py``):
     device.evidence       photos                          (evidence.py)
     device.settings       app settings                    (settings.py)
     device.office         the office's decisions, role    (office.py)
-    device.sync           sign in/out, sync, the strip    (sync_status.py, over sync.client)
+    device.sync           sign in/out, sync, the strip    (sync_status.py, sync_view.py, over
+                                                           sync.client)
     device.catalog        the installed checklists        (catalog.py, checklist_versions.py)
 
 Views import everything they need from here — errors, record types, the vocabulary and the
@@ -88,7 +89,8 @@ from .errors import (
 from .inspection_state import DraftRow, InspectionState, Summary
 from .office import Office
 from .settings import AppSettings
-from .sync_status import Decision, PendingChanges, RejectedEntry, SyncReport, SyncStatus, Waiting
+from .sync_status import PendingChanges, SyncReport
+from .sync_view import Decision, RejectedEntry, SyncStatus, Waiting
 
 __all__ = [
     # the vocabulary (app.domain.vocab)

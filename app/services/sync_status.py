@@ -1,22 +1,18 @@
 """``device.sync``: signing in and out of the central endpoint, running a sync, and what the
 sync strip shows (what is waiting, as a person counts it; last success; online; the last error;
-entries the server refused, with its reason).
+entries the server refused, with its reason: the shapes are in ``sync_view.py``).
 
 The password only ever travels in the sign-in request: the device keeps the token it gets.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from app.domain.errors import AnXunError
 from app.store import inbox, outbox
-from app.store.outbox import Pending as Waiting
 from sync.client.api import Api, normalise_server
 from sync.client.engine import SyncEngine, SyncReport
 from sync.client.errors import SyncError
@@ -26,12 +22,10 @@ from sync.client.state import credentials, forget_token, marks, save_sign_in, si
 from sync.client.transport import RequestsTransport, Transport
 
 from .base import Service
+from .sync_view import Decision, RejectedEntry, SyncStatus, decision, rejected_entry
 
 log = logging.getLogger(__name__)
 
-#: How each kind of record is named to the worker.
-KIND_NAMES = {"site": "场所", "inspection": "检查", "answer": "检查答案", "signature": "现场签名", "hazard": "隐患",
-              "review": "复查", "photo": "照片", "photo_link": "照片", "decision": "管理决定"}
 SIGN_IN_TIMEOUT_S = 30.0
 
 
@@ -41,48 +35,6 @@ class PendingChanges(AnXunError):
     def __init__(self, detail: str, message: str, waiting: outbox.Pending):
         super().__init__(detail, message)
         self.waiting = waiting
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """The device's side of synchronisation as a person sees it."""
-
-    #: change rows and images still to send (the raw figure; ``waiting`` counts as a person does)
-    pending: int
-    waiting: Waiting
-    last_sync_at: datetime | None
-    last_attempt_at: datetime | None
-    #: whether the last sync reached the server (None: never tried)
-    online: bool | None
-    last_error: str | None
-    rejected: int
-    signed_in: bool
-    user: str | None
-    #: e.g. 网格员 (None while signed out)
-    role: str | None
-    server: str | None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """An office decision on a hazard (pulled): a new 整改期限, 严重程度 or 挂牌督办, and why."""
-
-    decided_by: str
-    decided_at: datetime
-    deadline: date | None
-    severity: str | None
-    listed: bool | None
-    note: str
-
-
-@dataclass(frozen=True)
-class RejectedEntry:
-    """A change the server refused: what it was, why, and when."""
-
-    what: str
-    reason: str
-    rejected_at: datetime
-    code: str | None
 
 
 class SyncState(Service):
@@ -113,36 +65,11 @@ class SyncState(Service):
 
     def rejected(self, limit: int = 100) -> list[RejectedEntry]:
         """What the server refused, newest first, described without internal codes."""
-        return [RejectedEntry(self._describe(r), r["message"], _time(r["rejected_at"]), r["code"])
-                for r in outbox.rejected(self._store, limit)]
-
-    def _describe(self, row: dict[str, Any]) -> str:
-        entity = row["entity"]
-        kind = KIND_NAMES.get(entity, entity)
-        if row["op"] == "upload":
-            return "现场签名图像" if entity == "signature" else "照片文件"
-        payload = json.loads(row["payload"]) if row["payload"] else {}
-        store = self._store
-        if entity == "site":
-            name = payload.get("name") or store.scalar("SELECT name FROM sites WHERE id = ?", (row["entity_id"],))
-            return f"{kind}“{name}”" if name else kind
-        if entity == "hazard":
-            text = payload.get("description") or store.scalar(
-                "SELECT description FROM hazards WHERE id = ?", (row["entity_id"],))
-            return f"{kind}“{text}”" if text else kind
-        inspection_id = payload.get("inspection_id") or (row["entity_id"] if entity == "inspection" else None)
-        if inspection_id:
-            site = store.scalar("SELECT s.name FROM inspections i JOIN sites s ON s.id = i.site_id WHERE i.id = ?",
-                                (inspection_id,))
-            if site:
-                return f"{site}的{kind}"
-        return kind
+        return [rejected_entry(self._store, r) for r in outbox.rejected(self._store, limit)]
 
     def decisions(self, hazard_id: str) -> list[Decision]:
         """Office decisions on a hazard (挂牌督办, a new deadline or severity), oldest first."""
-        return [Decision(r["decided_by"], _time(r["decided_at"]),
-                         date.fromisoformat(r["deadline"]) if r["deadline"] else None, r["severity"], r["listed"],
-                         r["note"]) for r in inbox.decisions_of(self._store, hazard_id)]
+        return [decision(r) for r in inbox.decisions_of(self._store, hazard_id)]
 
     # --- signing in and out --------------------------------------------------------------------
 
@@ -239,8 +166,4 @@ def _words(waiting: outbox.Pending) -> str:
     return "、".join(parts) or f"{waiting.changes + waiting.uploads} 条修改"
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-__all__ = ["Decision", "PendingChanges", "RejectedEntry", "SyncReport", "SyncState", "SyncStatus", "Waiting"]
+__all__ = ["PendingChanges", "SyncReport", "SyncState"]
