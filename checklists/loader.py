@@ -93,8 +93,8 @@ def load_file(
     :param overrides: office-local parameter values, e.g. ``{"group_rental": {"max_per_room": 3}}``.
     :raises ChecklistError: naming the file and, where one is at fault, the item.
     """
-    text = _read_text(path, MAX_CHECKLIST_BYTES)
-    return load_text(path.name, text, previous_versions=previous_versions, overrides=overrides)
+    text = _read_text(path, MAX_CHECKLIST_BYTES)  # bounded as it is read
+    return _parse(path.name, text, previous_versions=previous_versions, overrides=overrides)
 
 
 def load_text(
@@ -110,7 +110,17 @@ def load_text(
     :param name: what errors call it, e.g. ``lifeline v3 (pulled)``.
     """
     if len(text.encode("utf-8")) > MAX_CHECKLIST_BYTES:
-        raise ChecklistError(name, f"larger than {MAX_CHECKLIST_BYTES // 1024} KB, the most a checklist file may be")
+        raise _too_large(name, MAX_CHECKLIST_BYTES)
+    return _parse(name, text, previous_versions=previous_versions, overrides=overrides)
+
+
+def _parse(
+    name: str,
+    text: str,
+    *,
+    previous_versions: Mapping[str, int] | None,
+    overrides: Mapping[str, Mapping[str, float]] | None,
+) -> Checklist:
     try:
         _check_shape(name, text)
         raw = yaml.load(text, Loader=_SafeLoader)
@@ -216,6 +226,10 @@ def _read_overrides(path: Path) -> dict[str, dict[str, float]]:
     return raw
 
 
+def _too_large(name: str, limit: int) -> ChecklistError:
+    return ChecklistError(name, f"file is larger than {limit // 1024} KB, the most a checklist file may be")
+
+
 def _read_text(path: Path, limit: int) -> str:
     """The file's UTF-8 text, read no further than ``limit`` bytes.
 
@@ -230,8 +244,7 @@ def _read_text(path: Path, limit: int) -> str:
     except OSError as exc:
         raise ChecklistError(path.name, f"cannot read file: {exc}") from exc
     if len(data) > limit:
-        raise ChecklistError(path.name,
-                             f"file is larger than {limit // 1024} KB, the most a checklist file may be")
+        raise _too_large(path.name, limit)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +139,7 @@ class Catalog:
         :raises ChecklistRefused: the file cannot be read by this app (a newer schema), is not a
             valid checklist, is older than the version in use, or changes a version already kept.
         """
-        try:
-            checklist = load_file(Path(path), previous_versions=self._current_versions())
-        except ChecklistError as exc:
-            self._refuse(exc, _reason(exc))
-        return self._make_current(checklist, Path(path).name)
+        return self._install(Path(path).name, partial(load_file, Path(path)))
 
     def install_pulled(self) -> list[Checklist]:
         """Install what the office published that sync has pulled since, where newer than the
@@ -161,18 +158,22 @@ class Catalog:
             if name in self._refused_pulled:
                 continue  # logged when it was refused; a newer version or app is needed
             try:
-                checklist = load_text(name, pulled["yaml"], previous_versions=self._current_versions())
-                installed.append(self._make_current(checklist, name))
-            except ChecklistError as exc:
-                log.warning("checklist refused: %s", exc)
-                self.errors.append(exc)
-                self._refused_pulled.add(name)
+                installed.append(self._install(name, partial(load_text, name, pulled["yaml"])))
             except ChecklistRefused:
                 self._refused_pulled.add(name)  # logged and kept in errors by _refuse
         return installed
 
-    def _current_versions(self) -> dict[str, int]:
-        return {cid: c.version for cid, c in self._by_id.items()}
+    def _install(self, name: str, load: Callable[..., Checklist]) -> Checklist:
+        """Load a checklist file against the versions in use and make it current.
+
+        :param load: ``load_file`` or ``load_text`` with the file given; it takes ``previous_versions``.
+        :raises ChecklistRefused: as ``install`` says.
+        """
+        try:
+            checklist = load(previous_versions={cid: c.version for cid, c in self._by_id.items()})
+        except ChecklistError as exc:
+            self._refuse(exc, _reason(exc))
+        return self._make_current(checklist, name)
 
     def _make_current(self, checklist: Checklist, name: str) -> Checklist:
         key = (checklist.id, checklist.version)

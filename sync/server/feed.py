@@ -214,4 +214,4 @@ def latest_checklists(conn: Connection, ids: list[str] | None = None) -> list[di
 def office_settings_in_force(conn: Connection) -> dict[str, Any] | None:
     """The office's newest settings (``OfficeSettingsFields``), or None when it never set any."""
     row = conn.execute(select(office_settings).order_by(office_settings.c.version.desc()).limit(1)).mappings().first()
-    return None if row is None else {name: wire_value(row[name]) for name in ("version", "config", "set_by", "set_at")}
+    return None if row is None else {name: wire_value(value) for name, value in row.items()}
