@@ -270,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(base {stats['base']}, GB2312 {stats['gb2312']}, "
           f"repo {stats['repo_chars']} from {stats['repo_files']} files, "
           f"{stats['repo_extra']} outside GB2312/base)")
+    bold = args.bold_source or next((p for p in SOURCES["Bold"] if p.is_file()), None)
+    if bold is None:
+        print("warning: no Noto Sans CJK Bold source: superscripts such as ⁻⁷ are left out",
+              file=sys.stderr)
     jobs = [("Regular", args.source)]
     if args.bold:
         jobs.append(("Bold", args.bold_source))
@@ -280,10 +284,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: no Noto Sans CJK {weight} source found; install fonts-noto-cjk "
                       f"(apt-get install fonts-noto-cjk) or pass --source", file=sys.stderr)
                 return 1
-        bold = args.bold_source or next((p for p in SOURCES["Bold"] if p.is_file()), None)
-        if bold is None:
-            print("warning: no Noto Sans CJK Bold source: superscripts such as ⁻⁷ are left out",
-                  file=sys.stderr)
         out, glyphs, covered, missing = build(weight, src, chars, bold)
         size = out.stat().st_size
         print(f"{out.relative_to(REPO)}: {glyphs} glyphs, {covered} code points mapped "

@@ -62,6 +62,18 @@ def ink(png: bytes) -> float:
     return sum(image.histogram()[:200]) / (image.width * image.height)
 
 
+def painted(page: Any, timeout: float) -> tuple[bytes, bool]:
+    """A screenshot of ``page`` once it shows more than Flet's startup screen, and whether it does
+    (False: ``timeout`` seconds passed first; the last screenshot)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        png = page.screenshot()
+        drawn = ink(png) >= STARTUP_INK
+        if drawn or time.monotonic() >= deadline:
+            return png, drawn
+        page.wait_for_timeout(200)
+
+
 # -- waiting -----------------------------------------------------------------------------------
 def poll(fn: Callable[[], T], timeout: float = 10.0, interval: float = 0.03) -> T:
     """``fn()`` once it is truthy; TimeoutError after ``timeout`` seconds."""
@@ -336,11 +348,9 @@ class FlutterPage:
         self.shots.mkdir(parents=True, exist_ok=True)
         path = self.shots / f"{self.n:02d}-{name}.png"
         self.page.wait_for_timeout(150)  # let the last frame paint
-        deadline = time.monotonic() + PAINT_TIMEOUT_S
-        while ink(png := self.page.screenshot()) < STARTUP_INK and time.monotonic() < deadline:
-            self.page.wait_for_timeout(200)
+        png, drawn = painted(self.page, PAINT_TIMEOUT_S)
         path.write_bytes(png)
-        if ink(png) < STARTUP_INK:
+        if not drawn:
             print(f"screenshot {path}: still Flet's startup screen after {PAINT_TIMEOUT_S:.0f} s",
                   file=sys.stderr)
         return path

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,17 +25,30 @@ from sync.client.transport import Request, RequestsTransport, Response
 from sync.server.dump import dump_lines
 from tests.factories import SAMPLE, TODAY
 
+ROOT = Path(__file__).resolve().parents[2]
+
 BOOLEAN_COLUMNS = {"photo_required", "deadline_chosen", "passed", "listed"}
 #: Device columns its change log does not carry: saving an answer moves the inspection's
 #: updated_at and current_item_id without a change row (docs/sync.md §3, last paragraph).
 NOT_LOGGED = {("inspection", "updated_at"), ("inspection", "current_item_id")}
 
 
-def make_device(folder: Path, *, wall_ms: Callable[[], int] | None = None) -> Device:
-    """A real device store with the sample checklist, on a fixed inspector's day."""
+def make_device(folder: Path, *, shipped: bool = False, wall_ms: Callable[[], int] | None = None) -> Device:
+    """A real device store on a fixed inspector's day, with the sample checklist (``shipped``: with
+    the checklists the app ships, and so taking what sync pulls of them)."""
     kwargs: dict[str, Any] = {"wall_ms": wall_ms} if wall_ms else {}
-    return open_device(folder, checklists={"sample": Checklist.model_validate(SAMPLE)}, today=lambda: TODAY,
-                       **kwargs)
+    checklists = None if shipped else {"sample": Checklist.model_validate(SAMPLE)}
+    return open_device(folder, checklists=checklists, today=lambda: TODAY, **kwargs)
+
+
+def site_in(device: Device, grid: str = "荷花池-01", name: str = "荷花池街道 12 号群租房") -> Any:
+    return device.sites.create(name=name, address="钟楼区荷花池街道 12 号", kind="群租房", grid=grid)
+
+
+def client_command(data: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """``python -m sync.client --data DATA ARGS`` run for real, from the repository."""
+    return subprocess.run([sys.executable, "-m", "sync.client", "--data", str(data), *args], input=stdin,
+                          check=False, capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=120)
 
 
 def sign_in(device: Device, server: LiveServer, name: str = "wang", transport: Any = None) -> None:

@@ -7,6 +7,8 @@ import hashlib
 import io
 import itertools
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -24,6 +26,15 @@ from sync.server import ServerSettings, create_app
 from sync.server.accounts import add_user
 
 PASSWORD = "correct-horse-9"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def server_command(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """``python -m sync.server ARGS`` run for real, from the repository."""
+    return subprocess.run([sys.executable, "-m", "sync.server", *args], input=stdin, check=False, capture_output=True,
+                          text=True, encoding="utf-8", cwd=ROOT, timeout=60)
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> ServerSettings:

@@ -5,19 +5,16 @@ command line pulls takes effect when the app next opens."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from client_support import sign_in
+from client_support import client_command, sign_in, site_in
 
 from app.services import open_device
 from app.store import inbox
 from sync.server.publish import publish_checklist
 from tests.factories import TODAY, next_edition
 
-ROOT = Path(__file__).resolve().parents[2]
 NEW_QUESTION = "检查地点（小区、楼栋、单元或门牌号）"
 
 
@@ -31,19 +28,13 @@ def lifeline_v3(folder: Path, *, min_schema: int = 2) -> Path:
 
 
 @pytest.fixture
-def device(tmp_path):
+def device(new_device):
     """A device with the shipped checklists (生命通道 version 2)."""
-    opened = open_device(tmp_path / "device", today=lambda: TODAY)
-    yield opened
-    opened.close()
-
-
-def site_in(device, name: str):
-    return device.sites.create(name=name, address="钟楼区荷花池街道 12 号", kind="群租房", grid="荷花池-01")
+    return new_device("device", shipped=True)
 
 
 def test_a_published_checklist_is_installed_by_the_next_sync_and_new_inspections_use_it(server, device, tmp_path):
-    draft = device.inspections.start(site_in(device, "荷花池街道 12 号").id, "lifeline")
+    draft = device.inspections.start(site_in(device, name="荷花池街道 12 号").id, "lifeline")
     publish_checklist(server.storage, lifeline_v3(tmp_path))
     sign_in(device, server)
 
@@ -51,7 +42,7 @@ def test_a_published_checklist_is_installed_by_the_next_sync_and_new_inspections
 
     assert device.catalog.get("lifeline").version == 3
     assert device.catalog.get("lifeline").item("LC-00a").question == NEW_QUESTION
-    later = device.inspections.start(site_in(device, "荷花池街道 14 号").id, "lifeline")
+    later = device.inspections.start(site_in(device, name="荷花池街道 14 号").id, "lifeline")
     assert later.checklist_version == 3
     assert device.catalog.for_inspection(device.inspections.get(draft.id)).version == 2  # the draft keeps its own
 
@@ -62,8 +53,7 @@ def test_what_the_command_line_sync_pulls_is_put_in_force_when_the_app_opens(ser
     sign_in(device, server)
     device.close()
 
-    done = subprocess.run([sys.executable, "-m", "sync.client", "--data", str(tmp_path / "device"), "sync"],
-                          capture_output=True, text=True, encoding="utf-8", timeout=120, cwd=ROOT)
+    done = client_command(tmp_path / "device", "sync")
     assert done.returncode == 0 and done.stderr == ""  # it opens no checklists, so it applies nothing
 
     reopened = open_device(tmp_path / "device", today=lambda: TODAY)

@@ -8,17 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from client_support import client_command as client
 from client_support import make_device
 from sync_support import PASSWORD
 
 from sync.server.accounts import revoke_user
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def client(data: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sync.client", "--data", str(data), *args], input=stdin,
-                           check=False, capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=120)
 
 
 def one_line(done: subprocess.CompletedProcess) -> str:

@@ -15,6 +15,7 @@ from client_support import (
     push_log,
     server_records,
     sign_in,
+    site_in,
 )
 from sync_support import PASSWORD, jpeg
 
@@ -25,10 +26,6 @@ from sync.client.errors import OutOfTime, SignInNeeded
 from sync.protocol import DecisionIn
 from sync.server import decisions
 from sync.server.accounts import User
-
-
-def site_in(device, grid: str = "荷花池-01", name: str = "荷花池街道 12 号群租房"):
-    return device.sites.create(name=name, address="钟楼区荷花池街道 12 号", kind="群租房", grid=grid)
 
 
 def test_one_sync_sends_every_change_and_image_and_the_server_then_holds_the_same_records(server, new_device):

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from PIL import Image
-from sync_support import jpeg
+from sync_support import jpeg, server_command
 
 from app.services import HazardEdit
 
-ROOT = Path(__file__).resolve().parents[2]
 BOOLEAN_COLUMNS = {"photo_required", "deadline_chosen", "passed"}
 #: Device columns its change log does not carry: saving an answer moves the inspection's
 #: updated_at and current_item_id without a log row.
@@ -101,9 +97,7 @@ def test_a_real_device_log_is_accepted_and_the_server_then_holds_the_same_record
     assert wang.http.put(f"/v1/photos/{named}", content=png, headers={"Content-Type": "image/png"}).status_code == 201
     assert wang.record("inspection", inspection_id)["complete"] is True
 
-    done = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(server.settings.data_dir), "dump"],
-                          check=False, capture_output=True, text=True, encoding="utf-8", cwd=ROOT,
-                          timeout=60)
+    done = server_command("--data", str(server.settings.data_dir), "dump")
     dumped = {(o["entity"], o["id"]): o for o in map(json.loads, done.stdout.splitlines())}
     device = device_rows(device)
     for key, row in device.items():

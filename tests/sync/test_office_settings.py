@@ -5,11 +5,10 @@ something no checklist has are refused before any device sees them."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-from client_support import sign_in
+from client_support import sign_in, site_in
+from sync_support import server_command
 
 from app.services import open_device
 from app.store import inbox
@@ -25,15 +24,13 @@ MEASURED_ITEM = "LC-04"
 
 
 @pytest.fixture
-def device(tmp_path):
+def device(new_device):
     """A device with the shipped checklists, on a fixed inspector's day."""
-    opened = open_device(tmp_path / "device", today=lambda: TODAY)
-    yield opened
-    opened.close()
+    return new_device("device", shipped=True)
 
 
 def visible_items(device, name: str) -> set[str]:
-    site = device.sites.create(name=name, address="钟楼区荷花池街道 12 号", kind="群租房", grid="荷花池-01")
+    site = site_in(device, name=name)
     inspection = device.inspections.start(site.id, "lifeline")
     return {item.id for item in device.inspections.state(inspection.id).visible}
 
@@ -127,15 +124,13 @@ def test_the_command_line_sets_them_from_a_file_names_what_is_wrong_and_the_dump
     bad.write_text("levels:\n  hw_storage:\n    HW-99: 隐患\n", encoding="utf-8")
 
     def office_set(path):
-        return subprocess.run([sys.executable, "-m", "sync.server", "--data", str(tmp_path / "server"), "office",
-                               "set", str(path), "--by", "李主任"], capture_output=True, text=True, timeout=60)
+        return server_command("--data", str(tmp_path / "server"), "office", "set", str(path), "--by", "李主任")
 
     done, refused = office_set(good), office_set(bad)
 
     assert done.returncode == 0 and "第 1 版（李主任）" in done.stdout
     assert refused.returncode == 1 and "bad.yaml" in refused.stderr and "HW-99" in refused.stderr
-    dump = subprocess.run([sys.executable, "-m", "sync.server", "--data", str(tmp_path / "server"), "dump"],
-                          capture_output=True, text=True, timeout=60)
+    dump = server_command("--data", str(tmp_path / "server"), "dump")
     [line] = [json.loads(line) for line in dump.stdout.splitlines() if '"entity":"office"' in line]
     assert line["fields"]["set_by"] == "李主任" and line["fields"]["config"]["levels"] == SETTINGS["levels"]
 

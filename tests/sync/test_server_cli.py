@@ -14,17 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 from sync_support import PASSWORD, jpeg, png, settings_for, sha
+from sync_support import server_command as run
 
 from checklists.loader import SHIPPED_DIR
 from sync.server.cli import main
 from sync.server.storage import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sync.server", *args], input=stdin, check=False, capture_output=True,
-                          text=True, encoding="utf-8", cwd=ROOT, timeout=60)
 
 
 def cli(monkeypatch, capsys, *args: str, stdin: str = "") -> tuple[int, str, str]:
